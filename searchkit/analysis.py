@@ -1,0 +1,220 @@
+"""The Vietnamese analyzer: one token stream for indexing, querying and highlighting.
+
+Every text field goes through :func:`vietnamese_analyzer`.  Positions count
+syllables, so phrase queries work on syllables whatever the segmentation.  At
+each position the index holds:
+
+* the syllable, lower-cased, NFC, tone in canonical place (``hoà``);
+* its diacritic-free form (``hoa``) when that differs, so queries typed
+  without marks match, while a query with marks also matches the exact form
+  and so ranks exact spellings first;
+* at the first syllable of a pyvi compound, the compound (``công_an``) and
+  its folded form (``cong_an``), so whole words outrank syllables apart;
+* the folded pair with the next syllable (``cong an``, a shingle), so a
+  query's adjacent words rank adjacent text first without a slow phrase scan.
+
+Modes: ``index`` segments with pyvi's CRF; ``highlight`` emits the same
+syllables, folds and shingles without loading the CRF; ``query`` emits one
+exact syllable per position, which the query builder expands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, Token, Tokenizer
+
+from searchkit.normalize import canonical_text, fold
+from searchkit.segment import Syllable, get_segmenter, syllables
+
+#: Punctuation that ends a clause: no shingle is made across it.
+CLAUSE_BREAKS = frozenset('.,;:!?()[]{}"“”…\n')
+
+#: Function words that carry no meaning for search.  They stay in the index
+#: (so quoted phrases match exactly) but an unquoted query does not require them.
+STOP_WORDS = frozenset(
+    """
+    và của các là thì mà những được với cho có này đã đang sẽ để khi cũng nhưng rằng
+    vì nên như lại ra vào từ theo đến nếu hay hoặc bị do tại trên một cái chiếc việc
+    về đó ấy kia vẫn còn rất đều
+    """.split()
+)
+
+#: Shingles and compounds join syllables with these separators.
+SHINGLE_SEPARATOR = " "
+COMPOUND_SEPARATOR = "_"
+
+#: Word spans precomputed by an indexing worker: (start, end) of each word's
+#: syllables, so the writer process does not run the CRF again.
+WordSpans = list[list[tuple[int, int]]]
+
+
+class SegmentedText(str):
+    """A field value that carries its pyvi segmentation, computed in a worker process."""
+
+    words: WordSpans
+
+    def __new__(cls, text: str, words: WordSpans) -> SegmentedText:
+        value = super().__new__(cls, text)
+        value.words = words
+        return value
+
+
+def canonical(text: str) -> str:
+    """The form every analyzer input is brought to first (NFC, canonical tones)."""
+    return canonical_text(text)
+
+
+def segment_words(text: str) -> WordSpans:
+    """pyvi's words of ``canonical(text)`` as syllable spans (punctuation included)."""
+    return [[(syl.start, syl.end) for syl in word] for word in get_segmenter().segment(canonical(text))]
+
+
+def _split_underscores(word: list[Syllable]) -> list[Syllable]:
+    """``công_an`` typed by a user is one regex match: split it into syllables."""
+    parts: list[Syllable] = []
+    for syl in word:
+        if "_" not in syl.text or syl.text.strip("_") == "":
+            parts.append(syl)
+            continue
+        offset = syl.start
+        for piece in syl.text.split("_"):
+            if piece:
+                parts.append(Syllable(piece, offset, offset + len(piece)))
+            offset += len(piece) + 1
+    return parts
+
+
+class VietnameseTokenizer(Tokenizer):
+    """Yields one token per syllable; marks compound starts and clause breaks.
+
+    Each token carries ``compound`` (the joined word at its first syllable, or
+    None), ``compound_end`` and ``after_break`` (True after punctuation).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def _words(self, text: str, value: str, mode: str) -> list[list[Syllable]]:
+        if isinstance(value, SegmentedText):
+            return [[Syllable(text[s:e], s, e) for s, e in word] for word in value.words]
+        if mode == "index":
+            return get_segmenter().segment(text)
+        return [[syl] for syl in syllables(text)]
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        text = canonical(value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        after_break = True
+        for raw_word in self._words(text, value, mode):
+            word = _split_underscores(raw_word)
+            if not word:
+                continue
+            if word[0].is_punctuation:
+                after_break = after_break or any(ch in CLAUSE_BREAKS for ch in word[0].text)
+                continue
+            pieces = [syl for syl in word if not syl.is_punctuation]
+            compound = (
+                COMPOUND_SEPARATOR.join(syl.text.rstrip(".") for syl in pieces) if len(pieces) > 1 else None
+            )
+            for index, syl in enumerate(pieces):
+                token.text = syl.text.rstrip(".") or syl.text
+                token.boost = 1.0
+                token.stopped = False
+                token.compound = compound if index == 0 else None
+                token.compound_end = start_char + pieces[-1].end
+                token.after_break = after_break
+                after_break = False
+                if keeporiginal:
+                    token.original = token.text
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + syl.start
+                    token.endchar = start_char + syl.end
+                pos += 1
+                yield token
+
+
+class VariantsFilter(Filter):
+    """Adds the folded form, compounds and shingles beside each syllable.
+
+    In ``query`` mode it passes syllables through untouched: the query
+    builder decides which variants to look up.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        previous: tuple[str, int, int] | None = None  # folded text, pos, startchar
+        for token in tokens:
+            if token.mode == "query":
+                yield token
+                continue
+            text = token.text
+            folded = fold(text)
+            compound = token.compound.lower() if token.compound else None
+            pos = getattr(token, "pos", 0)
+            start = getattr(token, "startchar", 0)
+            end = getattr(token, "endchar", 0)
+            yield token
+            if folded != text:
+                yield _variant(token, folded, pos, start, end)
+            if compound:
+                yield _variant(token, compound, pos, start, token.compound_end)
+                if fold(compound) != compound:
+                    yield _variant(token, fold(compound), pos, start, token.compound_end)
+            if previous is not None and not token.after_break:
+                prev_text, prev_pos, prev_start = previous
+                shingle = prev_text + SHINGLE_SEPARATOR + folded
+                yield _variant(token, shingle, prev_pos, prev_start, end)
+            previous = (folded, pos, start)
+
+
+def _variant(token: Token, text: str, pos: int, start: int, end: int) -> Token:
+    """A copy of ``token`` with another text at the given position and span."""
+    variant = token.copy()
+    variant.text = text
+    variant.pos = pos
+    variant.startchar = start
+    variant.endchar = end
+    return variant
+
+
+def vietnamese_analyzer() -> Analyzer:
+    """The analyzer of every searchable text field (title, captions, body, author)."""
+    return VietnameseTokenizer() | LowercaseFilter() | VariantsFilter()
+
+
+def is_stop_word(syllable: str) -> bool:
+    """True for function words an unquoted query need not require."""
+    return syllable in STOP_WORDS
+
+
+def analyze(text: str, mode: str = "index") -> list[tuple[int, str, int, int]]:
+    """The tokens the analyzer emits for ``text``: (position, text, start, end)."""
+    return [
+        (token.pos, token.text, token.startchar, token.endchar)
+        for token in vietnamese_analyzer()(text, positions=True, chars=True, mode=mode)
+    ]

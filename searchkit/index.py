@@ -1,0 +1,127 @@
+"""The on-disk index: its schema, opening it safely, and the single-writer lock.
+
+Whoosh stays behind this module and :mod:`searchkit.search`: nothing else
+imports it, so the engine could be replaced without touching the CLI.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.index import FileIndex
+
+from searchkit.analysis import vietnamese_analyzer
+from searchkit.errors import IndexBusy, IndexMissing, IndexProblem
+
+#: Searchable text fields, in order of weight in ranking.
+TEXT_FIELDS = ("title", "captions", "body", "author")
+#: Query-time weight of each text field: title over captions over body.
+FIELD_BOOSTS = {"title": 3.0, "captions": 1.5, "body": 1.0, "author": 1.0}
+#: Fields a query may name (``title:…``, ``date:…``).
+QUERY_FIELDS = (*TEXT_FIELDS, "date", "year", "month", "id", "path")
+
+INDEX_NAME = "MAIN"
+LOCK_FILE = "searchkit.lock"
+#: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
+SCHEMA_VERSION = "1"
+
+
+def build_schema() -> Schema:
+    """Whoosh schema of an article; columns (sortable) hold what reindexing compares."""
+    analyzer = vietnamese_analyzer()
+
+    def text() -> TEXT:
+        return TEXT(analyzer=analyzer, stored=True, phrase=True, multitoken_query="phrase")
+
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        path=ID(stored=True),
+        source=ID(stored=True, sortable=True),
+        title=text(),
+        captions=text(),
+        body=text(),
+        author=text(),
+        author_name=ID(stored=False, sortable=True),
+        date=DATETIME(stored=True, sortable=True),
+        date_text=ID(stored=True, sortable=True),
+        year=ID(stored=True, sortable=True),
+        month=ID(stored=True, sortable=True),
+        url=STORED(),
+        content_hash=ID(stored=True, sortable=True),
+    )
+
+
+def exists(index_dir: Path) -> bool:
+    """True when ``index_dir`` holds a searchkit index."""
+    return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME)
+
+
+def open_index(index_dir: Path) -> FileIndex:
+    """Open an existing index for reading, with a clear error when it is missing or damaged."""
+    if not exists(index_dir):
+        raise IndexMissing(index_dir)
+    try:
+        ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+        ix.doc_count()  # touches the table of contents and segment files
+    except Exception as error:  # whoosh raises many kinds on a damaged index
+        raise IndexProblem(
+            f"the index at {index_dir} is damaged ({type(error).__name__}: {error}); "
+            "rebuild it with `searchkit index --full PATH...`"
+        ) from None
+    return ix
+
+
+def open_or_create(index_dir: Path) -> FileIndex:
+    """Open the index for writing, creating it (and its folder) on first use."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if exists(index_dir):
+        return open_index(index_dir)
+    return whoosh_index.create_in(str(index_dir), build_schema(), indexname=INDEX_NAME)
+
+
+@contextmanager
+def write_lock(index_dir: Path, wait: float = 0.0, on_wait: object = None) -> Iterator[None]:
+    """Hold the index's single-writer lock, waiting up to ``wait`` seconds for it.
+
+    An ``flock`` on a file in the index folder: the kernel releases it when
+    the holder dies, even by ``kill -9``, so a crashed run never blocks the next.
+    ``on_wait`` (a callable) is told once when another run holds the lock.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / LOCK_FILE, "a+")  # noqa: SIM115  (held across the yield)
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(index_dir, wait) from None
+                if not told and callable(on_wait):
+                    on_wait()
+                    told = True
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def index_size(index_dir: Path) -> int:
+    """Bytes on disk of the index's files."""
+    return sum(entry.stat().st_size for entry in index_dir.iterdir() if entry.is_file())

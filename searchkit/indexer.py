@@ -1,0 +1,297 @@
+"""Incremental indexing: compare the files with the index, analyze what changed, commit once.
+
+The costly step is pyvi's segmentation, so worker processes parse files and
+segment articles while this process feeds Whoosh's writer.  A bounded number
+of files is in flight at once, so memory stays flat on any corpus size.  All
+changes go into one Whoosh commit, which replaces the table of contents
+atomically: a crash at any moment leaves the previous index as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.writing import CLEAR
+
+from searchkit.analysis import SegmentedText, WordSpans, segment_words
+from searchkit.articles import Article
+from searchkit.index import open_or_create, write_lock
+from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
+
+#: Remembers each file's hash after a successful run, to skip unchanged files
+#: without parsing them.  Only a cache: the index itself is the truth.
+MANIFEST_FILE = "searchkit-files.json"
+#: Files parsed ahead of the writer, per worker.
+QUEUE_PER_WORKER = 16
+#: Below this many files to parse, worker processes cost more than they save.
+MIN_FILES_FOR_WORKERS = 24
+#: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
+WRITER_LIMIT_MB = 128
+
+
+@dataclass
+class IndexSummary:
+    """What one ``index`` run did."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    elapsed: float = 0.0
+    bytes_read: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.added + self.updated
+
+    def line(self) -> str:
+        """The one summary line ``searchkit index`` prints."""
+        rate = self.written / self.elapsed if self.elapsed > 0 else 0.0
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
+            f"in {self.elapsed:.1f}s ({rate:.1f} articles/s)"
+        )
+
+
+@dataclass
+class PreparedArticle:
+    """An article with its text fields already segmented (done in a worker)."""
+
+    article: Article
+    spans: dict[str, WordSpans]
+
+
+@dataclass
+class IndexedArticle:
+    """What the index already holds of an article, read from its columns."""
+
+    source: str
+    content_hash: str
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def _text_fields(article: Article) -> dict[str, str]:
+    return {
+        "title": article.title,
+        "captions": "\n".join(article.captions),
+        "body": article.body,
+        "author": article.author,
+    }
+
+
+def prepare_file(src: SourceFile) -> list[PreparedArticle] | SkippedFile:
+    """Parse one file and segment its articles; runs in a worker process."""
+    try:
+        articles = read_articles(src)
+    except SkippedFile as skipped:
+        return skipped
+    return [
+        PreparedArticle(a, {name: segment_words(text) for name, text in _text_fields(a).items()})
+        for a in articles
+    ]
+
+
+def document_fields(prepared: PreparedArticle) -> dict[str, object]:
+    """The Whoosh document of an article: segmented text to index, plain text to store."""
+    article = prepared.article
+    doc: dict[str, object] = {
+        "id": article.id,
+        "path": article.path,
+        "source": article.source,
+        "author_name": article.author,
+        "url": article.url,
+        "content_hash": article.content_hash,
+    }
+    for name, text in _text_fields(article).items():
+        doc[name] = SegmentedText(text, prepared.spans[name])
+        doc[f"_stored_{name}"] = text
+    if article.date is not None:
+        doc["date"] = article.date.value
+        doc["date_text"] = article.date.iso
+        doc["year"] = f"{article.date.year:04d}"
+        doc["month"] = f"{article.date.year:04d}-{article.date.month:02d}"
+    return doc
+
+
+def read_indexed(ix: object) -> dict[str, IndexedArticle]:
+    """id → (source, content hash) of every live article, from the index's columns."""
+    indexed: dict[str, IndexedArticle] = {}
+    with ix.reader() as reader:  # type: ignore[attr-defined]
+        if reader.doc_count_all() == 0:
+            return indexed
+        ids = reader.column_reader("id")
+        sources = reader.column_reader("source")
+        hashes = reader.column_reader("content_hash")
+        for docnum in reader.all_doc_ids():
+            indexed[ids[docnum]] = IndexedArticle(sources[docnum], hashes[docnum])
+    return indexed
+
+
+def _load_manifest(index_dir: Path) -> dict[str, str]:
+    try:
+        data = json.loads((index_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _save_manifest(index_dir: Path, manifest: dict[str, str]) -> None:
+    """Write the manifest atomically: a crash leaves the old one or the new one."""
+    temporary = index_dir / (MANIFEST_FILE + ".tmp")
+    temporary.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, index_dir / MANIFEST_FILE)
+
+
+def _under(source: str, roots: Sequence[str]) -> bool:
+    return any(source == root or source.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _prepare_all(
+    files: Sequence[SourceFile], workers: int
+) -> Iterator[tuple[SourceFile, list[PreparedArticle] | SkippedFile]]:
+    """Prepare files in order, on ``workers`` processes, with a bounded queue."""
+    if workers <= 1 or len(files) < MIN_FILES_FOR_WORKERS:
+        for src in files:
+            yield src, prepare_file(src)
+        return
+    slots = threading.BoundedSemaphore(workers * QUEUE_PER_WORKER)
+
+    def feed() -> Iterator[SourceFile]:
+        for src in files:
+            slots.acquire()
+            yield src
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        for src, prepared in zip(files, pool.imap(prepare_file, feed()), strict=False):
+            slots.release()
+            yield src, prepared
+
+
+def index_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    index_dir: Path,
+    *,
+    full: bool = False,
+    workers: int | None = None,
+    wait: float = 0.0,
+    on_wait: Callable[[], None] | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
+) -> IndexSummary:
+    """Bring the index at ``index_dir`` up to date with the files under ``paths``.
+
+    New articles are added, changed ones replaced (same id), unchanged ones
+    skipped without analysis, and articles whose files are gone from under
+    ``paths`` removed.  ``full`` rebuilds from scratch, still in one atomic commit.
+    """
+    started = time.monotonic()
+    paths = [os.fspath(p) for p in paths]
+    roots = [os.path.abspath(p) for p in paths]
+    summary = IndexSummary()
+    with write_lock(index_dir, wait=wait, on_wait=on_wait):
+        ix = open_or_create(index_dir)
+        indexed = {} if full else read_indexed(ix)
+        by_source: dict[str, set[str]] = defaultdict(set)
+        for article_id, known in indexed.items():
+            by_source[known.source].add(article_id)
+        old_manifest = {} if full else _load_manifest(index_dir)
+        manifest = {s: h for s, h in old_manifest.items() if s in by_source}
+
+        files = list(discover(paths))
+        seen = {src.source for src in files}
+        to_prepare: list[SourceFile] = []
+        hashes: dict[str, str] = {}
+        for src in files:
+            try:
+                hashes[src.source] = src.file_hash()
+            except OSError as error:
+                summary.skipped.append((src.path, f"cannot read: {error.strerror or error}"))
+                continue
+            if manifest.get(src.source) == hashes[src.source] and src.source in by_source:
+                summary.unchanged += len(by_source[src.source])
+            else:
+                to_prepare.append(src)
+        total = len(to_prepare)
+        if on_progress:
+            on_progress(0, total)
+
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        try:
+            written: dict[str, str] = {}
+            prepared_stream = _prepare_all(to_prepare, workers or os.cpu_count() or 1)
+            for done, (src, result) in enumerate(prepared_stream, start=1):
+                if isinstance(result, SkippedFile):
+                    summary.skipped.append((src.path, str(result)))
+                    if on_skip:
+                        on_skip(src.path, str(result))
+                else:
+                    _write_file(writer, src, result, indexed, by_source, written, summary, on_skip)
+                    manifest[src.source] = hashes[src.source]
+                    summary.bytes_read += os.path.getsize(src.source)
+                if on_progress:
+                    on_progress(done, total)
+            for source, ids in by_source.items():
+                if source not in seen and _under(source, roots):
+                    gone = ids - written.keys()  # an id may have moved to another file
+                    for article_id in gone:
+                        writer.delete_by_term("id", article_id)
+                    summary.removed += len(gone)
+                    manifest.pop(source, None)
+            writer.commit(mergetype=CLEAR) if full else writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        _save_manifest(index_dir, manifest)
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def _write_file(
+    writer: object,
+    src: SourceFile,
+    prepared: list[PreparedArticle],
+    indexed: dict[str, IndexedArticle],
+    by_source: dict[str, set[str]],
+    written: dict[str, str],
+    summary: IndexSummary,
+    on_skip: Callable[[str, str], None] | None,
+) -> None:
+    """Add or replace the articles of one file; drop its records that disappeared."""
+    produced: set[str] = set()
+    for item in prepared:
+        article = item.article
+        if article.id in written:
+            reason = f"duplicate id {article.id!r} (also in {written[article.id]})"
+            summary.skipped.append((src.path, reason))
+            if on_skip:
+                on_skip(src.path, reason)
+            continue
+        written[article.id] = src.path
+        produced.add(article.id)
+        known = indexed.get(article.id)
+        if known is not None and known.content_hash == article.content_hash:
+            summary.unchanged += 1
+            continue
+        fields = document_fields(item)
+        if known is None:
+            writer.add_document(**fields)  # type: ignore[attr-defined]
+            summary.added += 1
+        else:
+            writer.update_document(**fields)  # type: ignore[attr-defined]
+            summary.updated += 1
+    for stale in by_source.get(src.source, set()) - produced:
+        writer.delete_by_term("id", stale)  # type: ignore[attr-defined]
+        summary.removed += 1

@@ -1,0 +1,267 @@
+"""Files to articles: find the files under the given paths, decode them, parse each format.
+
+Supported: scraped plain text (``.txt``), JSON and JSON Lines exports of news
+scrapers (``.json``, ``.jsonl``, ``.ndjson``) and HTML pages (``.html``,
+``.htm``).  A file that cannot be read, decoded or parsed raises
+:class:`SkippedFile` with a one-line reason; the caller reports it and goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from searchkit.articles import Article, ParsedText, parse_date_value, parse_scraped_text
+from searchkit.normalize import nfc
+
+TEXT_SUFFIXES = frozenset({".txt", ".text"})
+JSON_SUFFIXES = frozenset({".json"})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
+
+#: JSON keys that hold an article's text, in order of preference.
+BODY_KEYS = ("body", "content", "text", "article", "description")
+#: JSON keys under which exports wrap their list of articles.
+LIST_KEYS = ("articles", "items", "data", "results", "records")
+
+
+#: HTML elements that end a line of text.
+BLOCK_TAGS = ["p", "div", "li", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "figure", "section", "pre"]
+
+
+class SkippedFile(Exception):
+    """A file searchkit cannot index; the message is the one-line reason."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to index: its path as the user gave it, its absolute path and its id prefix."""
+
+    path: str
+    source: str
+    root: str
+    rel_id: str
+
+    def file_hash(self) -> str:
+        """Hash of the file's bytes: what incremental indexing compares."""
+        digest = hashlib.blake2b(digest_size=16)
+        with open(self.source, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile]:
+    """The files to index under ``paths``, in a stable order.
+
+    A folder is walked recursively for supported suffixes (hidden entries
+    skipped); a file named directly is read whatever its suffix.
+    """
+    for given in paths:
+        given_str = os.fspath(given)
+        absolute = os.path.abspath(given_str)
+        if os.path.isfile(absolute):
+            yield SourceFile(given_str, absolute, absolute, os.path.basename(absolute))
+            continue
+        for folder, dirnames, filenames in os.walk(absolute):
+            dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
+            for name in sorted(filenames):
+                if _is_hidden(name) or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                full = os.path.join(folder, name)
+                rel = os.path.relpath(full, absolute)
+                yield SourceFile(
+                    os.path.join(given_str, rel),
+                    full,
+                    absolute,
+                    Path(rel).as_posix(),
+                )
+
+
+def decode(data: bytes) -> str:
+    """Text of a file: UTF-8 with or without BOM, or UTF-16 with BOM."""
+    if data.startswith(codecs.BOM_UTF8):
+        encoding, data = "utf-8", data[len(codecs.BOM_UTF8) :]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise SkippedFile(
+            f"not {encoding.upper()} text (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+    if "\x00" in text:
+        raise SkippedFile("binary file (contains NUL bytes)")
+    return nfc(text)
+
+
+def read_articles(src: SourceFile) -> list[Article]:
+    """All articles of one file; raises :class:`SkippedFile` when there are none to take."""
+    try:
+        with open(src.source, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise SkippedFile(f"cannot read: {error.strerror or error}") from None
+    text = decode(data)
+    suffix = Path(src.source).suffix.lower()
+    if suffix in JSON_SUFFIXES:
+        articles = _json_articles(src, _json_records(text))
+    elif suffix in JSONL_SUFFIXES:
+        articles = _json_articles(src, _jsonl_records(text))
+    elif suffix in HTML_SUFFIXES:
+        articles = [_article(src, src.rel_id, _parse_html(text))]
+    else:
+        articles = [_article(src, src.rel_id, parse_scraped_text(text))]
+    articles = [a for a in articles if a.title or a.body]
+    if not articles:
+        raise SkippedFile("no article text found")
+    return articles
+
+
+def _article(src: SourceFile, article_id: str, parsed: ParsedText, url: str = "") -> Article:
+    return Article(
+        id=article_id,
+        path=src.path,
+        source=src.source,
+        title=parsed.title,
+        body=parsed.body,
+        captions=parsed.captions,
+        author=parsed.author,
+        date=parsed.date,
+        url=url,
+    )
+
+
+def _json_records(text: str) -> list[object]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SkippedFile(f"invalid JSON at line {error.lineno}: {error.msg}") from None
+    if isinstance(data, dict):
+        for key in LIST_KEYS:
+            if isinstance(data.get(key), list):
+                return data[key]
+        return [data]
+    if isinstance(data, list):
+        return data
+    raise SkippedFile("JSON holds neither an object nor a list of objects")
+
+
+def _jsonl_records(text: str) -> list[object]:
+    records: list[object] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError as error:
+            raise SkippedFile(f"invalid JSON on line {number}: {error.msg}") from None
+    return records
+
+
+def _text_value(record: dict[str, object], *keys: str) -> str:
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return nfc(value)
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return nfc(", ".join(value))  # type: ignore[arg-type]
+    return ""
+
+
+def _json_articles(src: SourceFile, records: list[object]) -> list[Article]:
+    articles = []
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            continue
+        body = _text_value(record, *BODY_KEYS)
+        title = _text_value(record, "title", "headline") or None
+        if not body and not title:
+            continue
+        parsed = parse_scraped_text(body, title=title)
+        author = _text_value(record, "author", "authors", "byline")
+        if author:
+            parsed.author = author
+        date = parse_date_value(record.get("date") or record.get("published") or record.get("published_at"))
+        if date is not None:
+            parsed.date = date
+        given_id = record.get("id")
+        article_id = str(given_id) if given_id not in (None, "") else f"{src.rel_id}#{number}"
+        articles.append(_article(src, article_id, parsed, url=_text_value(record, "url", "link")))
+    return articles
+
+
+def _parse_html(text: str) -> ParsedText:
+    """The article in an HTML page, without markup, scripts or navigation."""
+    from bs4 import BeautifulSoup  # only HTML sources pay for it
+
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(
+        [
+            "script",
+            "style",
+            "noscript",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "form",
+            "iframe",
+            "template",
+            "svg",
+        ]
+    ):
+        tag.decompose()
+
+    def meta(*names: str) -> str:
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content"):
+                return str(tag["content"]).strip()
+        return ""
+
+    heading = soup.find("h1")
+    title = meta("og:title") or (heading.get_text(" ", strip=True) if heading else "")
+    if not title and soup.title:
+        title = soup.title.get_text(" ", strip=True)
+    root = (
+        soup.find("article")
+        or soup.find(attrs={"itemprop": "articleBody"})
+        or soup.find("main")
+        or soup.body
+        or soup
+    )
+    captions = [fig.get_text(" ", strip=True) for fig in root.find_all("figcaption")]
+    for fig in root.find_all("figcaption"):
+        fig.decompose()
+    if heading is not None and heading in root.descendants:
+        heading.decompose()
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    for block in root.find_all(BLOCK_TAGS):
+        block.insert_before("\n")
+        block.append("\n")
+    lines = [" ".join(line.split()) for line in root.get_text().split("\n")]
+    parsed = parse_scraped_text("\n\n".join(line for line in lines if line), title=title or None)
+    parsed.captions = [c for c in captions if c] + parsed.captions
+    author = meta("author", "article:author", "dc.creator")
+    if author:
+        parsed.author = author
+    time_tag = soup.find("time")
+    published = meta("article:published_time", "pubdate", "date", "dc.date") or (
+        str(time_tag.get("datetime", "")) if time_tag else ""
+    )
+    parsed.date = parse_date_value(published) or parsed.date
+    return parsed

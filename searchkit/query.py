@@ -1,0 +1,173 @@
+"""From what the user typed to a Whoosh query that finds Vietnamese however it was typed.
+
+Whoosh's own parser reads the syntax (words, ``"phrases"``, ``AND``/``OR``/
+``NOT``, ``field:value``, dates and date ranges, ``word~1``).  The parsed tree
+is then rewritten:
+
+* a syllable typed with marks matches its exact form and its folded form, so
+  ``bảo`` ranks ``bảo`` above ``báo``/``bao``; one typed without marks
+  matches every spelling through the folded form;
+* stop words of an unquoted query are not required;
+* adjacent words of an unquoted query add optional shingle and compound
+  terms, so text with the words side by side (or as one compound) ranks first.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
+from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.query.qcore import _NullQuery
+
+from searchkit.analysis import COMPOUND_SEPARATOR, SHINGLE_SEPARATOR, is_stop_word
+from searchkit.errors import QueryError
+from searchkit.index import FIELD_BOOSTS, QUERY_FIELDS, TEXT_FIELDS
+from searchkit.normalize import fold, has_diacritics
+
+#: Fields searched by words that name no field.
+DEFAULT_FIELDS = TEXT_FIELDS
+#: Longest run of query words tried as one compound word.
+MAX_COMPOUND_SYLLABLES = 3
+
+_QUOTED = re.compile(r'"[^"]*"')
+_FIELD_PREFIX = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?!//)')
+
+EMPTY_QUERY = 'empty query: give words to search for, e.g. searchkit search "bo cong an"'
+
+
+def _check_syntax(text: str) -> None:
+    """Reject what Whoosh's lenient parser would silently misread."""
+    if not text.strip():
+        raise QueryError(EMPTY_QUERY)
+    if text.count('"') % 2:
+        raise QueryError('malformed query: a quote is not closed (phrases go between two ")')
+    unquoted = _QUOTED.sub(" ", text)
+    depth = 0
+    for ch in unquoted:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise QueryError("malformed query: parentheses do not balance")
+    for name in _FIELD_PREFIX.findall(unquoted):
+        if name.isdigit():
+            continue
+        if name not in QUERY_FIELDS:
+            known = ", ".join(QUERY_FIELDS)
+            raise QueryError(f"unknown field {name!r} in query: use one of {known}")
+
+
+def _errors(q: wq.Query) -> list[str]:
+    found = [str(q.error)] if getattr(q, "error", None) else []
+    for child in q.children():
+        found.extend(_errors(child))
+    return found
+
+
+def _plain_word(q: wq.Query) -> str | None:
+    """The word of a clause that is one plain word over the default fields, else None."""
+    if type(q) is wq.Term and q.fieldname in DEFAULT_FIELDS:
+        return q.text
+    if type(q) is wq.Or and q.subqueries:
+        texts = {sub.text for sub in q.subqueries if type(sub) is wq.Term}
+        if len(texts) == 1 and all(type(sub) is wq.Term for sub in q.subqueries):
+            return texts.pop()
+    return None
+
+
+def _drop_stop_words(q: wq.Query) -> wq.Query:
+    """An unquoted query does not require its function words (unless it is nothing else)."""
+    if type(q) is wq.And:
+        kept = [sub for sub in q.subqueries if not is_stop_word(_plain_word(sub) or "")]
+        if kept and len(kept) < len(q.subqueries):
+            return wq.And(kept, boost=q.boost) if len(kept) > 1 else kept[0]
+    return q
+
+
+def _spelling(text: str) -> str:
+    """The term to look up for a run of query syllables joined into one."""
+    return text if has_diacritics(text) else fold(text)
+
+
+def _expand_term(q: wq.Term) -> wq.Query:
+    if not has_diacritics(q.text):
+        return q
+    return wq.Or(
+        [wq.Term(q.fieldname, q.text, boost=q.boost), wq.Term(q.fieldname, fold(q.text), boost=q.boost)]
+    )
+
+
+def _expand_phrase(q: wq.Phrase) -> wq.Query:
+    folded = [fold(word) for word in q.words]
+    if folded == list(q.words):
+        return q
+    exact = wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost, char_ranges=q.char_ranges)
+    loose = wq.Phrase(q.fieldname, folded, slop=q.slop, boost=q.boost, char_ranges=q.char_ranges)
+    return wq.Or([exact, loose])
+
+
+def _expand(q: wq.Query) -> wq.Query:
+    """Look every syllable up in its exact and folded forms (bottom-up rewrite)."""
+    if type(q) is wq.Term and q.fieldname in TEXT_FIELDS:
+        return _expand_term(q)
+    if type(q) is wq.Phrase and q.fieldname in TEXT_FIELDS:
+        return _expand_phrase(q)
+    if q.is_leaf():
+        return q
+    return q.apply(_expand)
+
+
+def _proximity(words: list[str]) -> list[wq.Query]:
+    """Optional terms rewarding adjacent query words: folded shingles and compounds."""
+    terms: list[wq.Query] = []
+    for fieldname in ("title", "captions", "body"):
+        boost = FIELD_BOOSTS[fieldname]
+        for first, second in itertools.pairwise(words):
+            shingle = fold(first) + SHINGLE_SEPARATOR + fold(second)
+            terms.append(wq.Term(fieldname, shingle, boost=boost))
+        for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
+            for start in range(len(words) - size + 1):
+                compound = COMPOUND_SEPARATOR.join(words[start : start + size])
+                terms.append(wq.Term(fieldname, _spelling(compound), boost=boost))
+    return terms
+
+
+def _word_runs(q: wq.Query) -> list[list[str]]:
+    """Runs of plain words typed side by side in an unquoted AND query."""
+    if type(q) is not wq.And:
+        return []
+    runs: list[list[str]] = [[]]
+    for sub in q.subqueries:
+        word = _plain_word(sub)
+        if word is None:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    return [run for run in runs if len(run) >= 2]
+
+
+def parse_query(text: str, schema: Schema) -> wq.Query:
+    """The Whoosh query for ``text``; raises :class:`QueryError` with a one-line reason."""
+    _check_syntax(text)
+    date_errors: list[str] = []
+    parser = MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+    report: Callable[[str], None] = date_errors.append
+    parser.add_plugin(DateParserPlugin(free=False, callback=report))
+    parser.add_plugin(FuzzyTermPlugin())
+    parsed = parser.parse(text)
+    problems = date_errors + _errors(parsed)
+    if problems:
+        raise QueryError(f"cannot read the query: {problems[0]}")
+    if isinstance(parsed, _NullQuery):
+        raise QueryError(f"nothing to search for in {text!r}: give words, a phrase or field:value")
+    runs = _word_runs(parsed)
+    expanded = _expand(_drop_stop_words(parsed))
+    if runs:
+        boosts = [term for run in runs for term in _proximity(run)]
+        return wq.AndMaybe(expanded, wq.Or(boosts))
+    return expanded

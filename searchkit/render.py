@@ -1,0 +1,137 @@
+"""Shapes search results, articles and stats for the terminal and for ``--json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from searchkit.search import Hit, SearchResults, Segments, Stats
+
+
+def segments_terminal(segments: Segments) -> str:
+    """Matched words in bold yellow; click strips the styling when output is piped."""
+    return "".join(
+        click.style(text, fg="yellow", bold=True) if matched else text for text, matched in segments
+    )
+
+
+def segments_plain(segments: Segments) -> tuple[str, list[list[int]]]:
+    """Plain snippet text and the [start, end) offsets of its matched words."""
+    text, marks, offset = [], [], 0
+    for piece, matched in segments:
+        if matched:
+            marks.append([offset, offset + len(piece)])
+        text.append(piece)
+        offset += len(piece)
+    return "".join(text), marks
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    snippet, highlights = segments_plain(hit.snippet)
+    return {
+        "rank": hit.rank,
+        "score": hit.score,
+        "id": hit.id,
+        "path": hit.path,
+        "title": hit.title,
+        "date": hit.date,
+        "author": hit.author or None,
+        "snippet": snippet,
+        "highlights": highlights,
+    }
+
+
+def results_json(results: SearchResults) -> dict[str, Any]:
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "limit": results.limit,
+        "hits": [hit_json(hit) for hit in results.hits],
+    }
+
+
+def results_text(results: SearchResults) -> str:
+    if results.total == 0:
+        return f"No articles match {results.query!r}."
+    first = (results.page - 1) * results.limit + 1
+    if not results.hits:
+        return f"{results.total} articles match {results.query!r}; page {results.page} is past the last one."
+    last = first + len(results.hits) - 1
+    noun = "article matches" if results.total == 1 else "articles match"
+    lines = [f"{results.total} {noun} {results.query!r} (showing {first}–{last})", ""]
+    for hit in results.hits:
+        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True))
+        meta = [hit.date or "undated"]
+        if hit.author:
+            meta.append(hit.author)
+        meta.append(hit.path)
+        lines.append("   " + " · ".join(meta) + f"  [score {hit.score:.2f}]")
+        if hit.snippet:
+            lines.append("   " + segments_terminal(hit.snippet).replace("\n", " "))
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def article_json(stored: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": stored.get("id"),
+        "path": stored.get("path"),
+        "title": stored.get("title", ""),
+        "date": stored.get("date_text"),
+        "author": stored.get("author") or None,
+        "url": stored.get("url") or None,
+        "captions": [c for c in str(stored.get("captions") or "").split("\n") if c],
+        "body": stored.get("body", ""),
+    }
+
+
+def article_text(stored: dict[str, Any]) -> str:
+    article = article_json(stored)
+    lines = [click.style(article["title"] or article["id"], bold=True)]
+    meta = [article["date"] or "undated"]
+    if article["author"]:
+        meta.append(article["author"])
+    meta.append(article["path"])
+    lines.append(" · ".join(meta))
+    if article["url"]:
+        lines.append(article["url"])
+    lines.append("")
+    lines.append(article["body"])
+    if article["captions"]:
+        lines.append("")
+        lines.append(click.style("Captions:", bold=True))
+        lines.extend(f"  - {caption}" for caption in article["captions"])
+    return "\n".join(lines)
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def stats_json(result: Stats) -> dict[str, Any]:
+    return {
+        "articles": result.articles,
+        "first_date": result.first_date,
+        "last_date": result.last_date,
+        "size_bytes": result.size_bytes,
+        "top_authors": [{"author": name, "articles": count} for name, count in result.top_authors],
+    }
+
+
+def stats_text(result: Stats) -> str:
+    dates = f"{result.first_date} to {result.last_date}" if result.first_date else "no dated articles"
+    lines = [
+        f"articles:    {result.articles}",
+        f"dates:       {dates}",
+        f"size:        {_human_size(result.size_bytes)}",
+        "top authors:" + ("" if result.top_authors else " none"),
+    ]
+    lines.extend(f"  {count:>6}  {name}" for name, count in result.top_authors)
+    return "\n".join(lines)

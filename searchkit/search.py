@@ -1,0 +1,257 @@
+"""Searching the index: ranked hits with highlighted snippets, facets, stored articles, stats.
+
+Results are plain dataclasses, so the CLI, the JSON output and the HTML
+report shape them without knowing Whoosh.  Snippets are lists of
+``(text, matched)`` segments; each front end marks the matched ones its own way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from whoosh import highlight
+from whoosh import query as wq
+from whoosh.sorting import FieldFacet
+
+from searchkit.analysis import vietnamese_analyzer
+from searchkit.errors import ArticleNotFound, QueryError
+from searchkit.index import TEXT_FIELDS, index_size, open_index
+from searchkit.query import parse_query
+
+Segments = list[tuple[str, bool]]
+
+#: Characters of context around the matched words in a snippet.
+SNIPPET_SURROUND = 60
+#: Longest snippet fragment, in characters.
+SNIPPET_MAX_CHARS = 220
+#: Fragments per snippet.
+SNIPPET_FRAGMENTS = 2
+#: Separator between a snippet's fragments.
+ELLIPSIS = " … "
+SORTS = ("relevance", "date")
+
+
+@dataclass
+class Hit:
+    """One ranked article of a result page."""
+
+    rank: int
+    score: float
+    id: str
+    path: str
+    title: str
+    date: str | None
+    author: str
+    snippet: Segments
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(text for text, _ in self.snippet)
+
+
+@dataclass
+class SearchResults:
+    """A page of hits for a query, with the total number of matches."""
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Stats:
+    """What ``searchkit stats`` reports about an index."""
+
+    articles: int
+    first_date: str | None
+    last_date: str | None
+    size_bytes: int
+    top_authors: list[tuple[str, int]]
+
+
+class SegmentsFormatter(highlight.Formatter):
+    """Turns Whoosh's fragments into ``(text, matched)`` segments.
+
+    The analyzer puts several tokens on one span (syllable, folded form,
+    shingle), so matched spans are merged before they are cut out.
+    """
+
+    def format(self, fragments: list[highlight.Fragment], replace: bool = False) -> Segments:
+        segments: Segments = []
+        for number, fragment in enumerate(fragments):
+            if number:
+                segments.append((ELLIPSIS, False))
+            segments.extend(self._fragment_segments(fragment))
+        return segments
+
+    @staticmethod
+    def _fragment_segments(fragment: highlight.Fragment) -> Segments:
+        spans: list[list[int]] = []
+        for token in sorted(fragment.matches, key=lambda t: (t.startchar, -t.endchar)):
+            if spans and token.startchar <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], token.endchar)
+            else:
+                spans.append([token.startchar, token.endchar])
+        text, index, segments = fragment.text, fragment.startchar, []
+        for start, end in spans:
+            start, end = max(start, index), min(end, fragment.endchar)
+            if start >= end:
+                continue
+            if start > index:
+                segments.append((text[index:start], False))
+            segments.append((text[start:end], True))
+            index = end
+        if index < fragment.endchar:
+            segments.append((text[index : fragment.endchar], False))
+        return segments
+
+
+def _query_terms(q: wq.Query, fieldname: str) -> frozenset[str]:
+    return frozenset(text for name, text in q.iter_all_terms() if name == fieldname)
+
+
+def highlight_text(text: str, terms: frozenset[str], whole: bool = False) -> Segments:
+    """Segments of ``text`` with the words matching ``terms`` marked.
+
+    ``whole`` keeps the full text (an article page); otherwise only the best
+    fragments are kept (a snippet).
+    """
+    if whole:
+        fragmenter: highlight.Fragmenter = highlight.WholeFragmenter(charlimit=None)
+        top = 1
+    else:
+        fragmenter = highlight.ContextFragmenter(
+            maxchars=SNIPPET_MAX_CHARS, surround=SNIPPET_SURROUND, charlimit=None
+        )
+        top = SNIPPET_FRAGMENTS
+    if not terms or not text:
+        return [(text, False)] if whole and text else []
+    segments = highlight.highlight(
+        text, terms, vietnamese_analyzer(), fragmenter, SegmentsFormatter(), top=top, mode="highlight"
+    )
+    if whole and not segments:
+        return [(text, False)]
+    return segments
+
+
+def _leading_text(text: str) -> Segments:
+    if len(text) <= SNIPPET_MAX_CHARS:
+        return [(text, False)] if text else []
+    cut = text.rfind(" ", 0, SNIPPET_MAX_CHARS)
+    return [(text[: cut if cut > 0 else SNIPPET_MAX_CHARS] + " …", False)]
+
+
+def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
+    """The best matching fragments of the body (or captions), else the lead."""
+    for fieldname in ("body", "captions"):
+        text = str(stored.get(fieldname) or "")
+        segments = highlight_text(text, _query_terms(q, fieldname))
+        if segments:
+            return segments
+    return _leading_text(str(stored.get("body") or ""))
+
+
+def search(
+    index_dir: Path,
+    text: str,
+    *,
+    limit: int = 10,
+    page: int = 1,
+    sort: str = "relevance",
+    facets: bool = False,
+) -> SearchResults:
+    """Run ``text`` against the index and return one page of ranked hits.
+
+    ``sort="relevance"`` ranks by score, newer first among equal scores;
+    ``sort="date"`` lists newest first.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if limit < 1 or page < 1:
+        raise QueryError("--limit and --page must be 1 or more")
+    ix = open_index(index_dir)
+    q = parse_query(text, ix.schema)
+    with ix.searcher() as searcher:
+        options: dict[str, object] = {}
+        if sort == "date":
+            options["sortedby"] = FieldFacet("date", reverse=True)
+        if facets:
+            options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
+        results = searcher.search(q, limit=page * limit, **options)
+        total = len(results)
+        ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]
+        if sort == "relevance":
+            ranked.sort(key=lambda item: (-round(item[0], 6), _newest_first(item[1]), item[2]))
+        window = ranked[(page - 1) * limit : page * limit]
+        hits = [
+            Hit(
+                rank=(page - 1) * limit + number,
+                score=round(score, 4),
+                id=str(stored["id"]),
+                path=str(stored.get("path", "")),
+                title=str(stored.get("title", "")),
+                date=stored.get("date_text"),  # type: ignore[arg-type]
+                author=str(stored.get("author", "")),
+                snippet=make_snippet(stored, q),
+            )
+            for number, (score, stored, _) in enumerate(window, start=1)
+        ]
+        facet_counts: dict[str, dict[str, int]] = {}
+        if facets:
+            for name in ("month", "author"):
+                groups = results.groups(name)
+                facet_counts[name] = {
+                    str(key): len(docs) for key, docs in groups.items() if key not in (None, "")
+                }
+    return SearchResults(text, total, page, limit, hits, facet_counts)
+
+
+def _newest_first(stored: dict[str, object]) -> float:
+    date = stored.get("date")
+    return -date.timestamp() if isinstance(date, datetime) else 0.0
+
+
+def get_article(index_dir: Path, article_id: str) -> dict[str, object]:
+    """The stored fields of one article."""
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        stored = searcher.document(id=article_id)
+    if stored is None:
+        raise ArticleNotFound(article_id)
+    return stored
+
+
+def highlight_article(stored: dict[str, object], text: str, schema_dir: Path) -> dict[str, Segments]:
+    """Every text field of an article, whole, with the words of query ``text`` marked."""
+    ix = open_index(schema_dir)
+    q = parse_query(text, ix.schema)
+    return {
+        name: highlight_text(str(stored.get(name) or ""), _query_terms(q, name), whole=True)
+        for name in TEXT_FIELDS
+    }
+
+
+def stats(index_dir: Path, top: int = 10) -> Stats:
+    """Number of articles, date range, size on disk and the most frequent authors."""
+    ix = open_index(index_dir)
+    with ix.reader() as reader:
+        count = reader.doc_count()
+        authors: Counter[str] = Counter()
+        dates: list[str] = []
+        if reader.doc_count_all():
+            author_column = reader.column_reader("author_name")
+            date_column = reader.column_reader("date_text")
+            for docnum in reader.all_doc_ids():
+                if author_column[docnum]:
+                    authors[author_column[docnum]] += 1
+                if date_column[docnum]:
+                    dates.append(date_column[docnum])
+        first = min(dates) if dates else None
+        last = max(dates) if dates else None
+    return Stats(count, first, last, index_size(index_dir), authors.most_common(top))

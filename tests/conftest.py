@@ -1,0 +1,42 @@
+"""Shared fixtures: the seed articles, and indexes built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchkit.indexer import index_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_MEETING = "004_a55b611e2d2fcdac.txt"  # Bộ Công an and Bộ Quốc phòng, 2020-07
+SEED_ENGINEERS = "000_228307b053c9f81f.txt"  # Binh chủng Công binh and Bộ tư lệnh Cảnh vệ
+FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the two seed articles, built once (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("seeds-index")
+    index_paths([str(SEEDS)], index_dir, workers=1)
+    return index_dir
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A private copy of the seeds folder that a test may edit."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def searchkit_exe() -> Path:
+    """The installed ``searchkit`` console script of this environment."""
+    exe = Path(sys.executable).parent / "searchkit"
+    if not exe.exists():
+        pytest.fail(f"the searchkit command is not installed next to {sys.executable}: pip install .")
+    return exe

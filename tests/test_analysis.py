@@ -1,0 +1,67 @@
+"""The token stream: syllables, folded forms, compounds and shingles at the right positions."""
+
+from searchkit.analysis import SegmentedText, analyze, segment_words, vietnamese_analyzer
+
+
+def _tokens(text: str, mode: str = "index") -> list[tuple[int, str]]:
+    return [(pos, token) for pos, token, _, _ in analyze(text, mode)]
+
+
+def test_index_tokens_of_a_compound() -> None:
+    tokens = _tokens("Bộ Công an")
+    assert tokens == [
+        (0, "bộ"),
+        (0, "bo"),
+        (1, "công"),
+        (1, "cong"),
+        (1, "công_an"),
+        (1, "cong_an"),
+        (0, "bo cong"),
+        (2, "an"),
+        (1, "cong an"),
+    ]
+
+
+def test_query_mode_emits_one_exact_syllable_per_position() -> None:
+    assert _tokens("Bộ CÔNG an", mode="query") == [(0, "bộ"), (1, "công"), (2, "an")]
+
+
+def test_joined_compound_typed_by_a_user_is_split_into_syllables() -> None:
+    assert _tokens("công_an", mode="query") == [(0, "công"), (1, "an")]
+
+
+def test_both_tone_styles_and_nfd_give_the_same_tokens() -> None:
+    import unicodedata
+
+    reference = _tokens("Trần Trung Hoà")
+    assert _tokens("Trần Trung Hòa") == reference
+    assert _tokens(unicodedata.normalize("NFD", "Trần Trung Hòa")) == reference
+    assert _tokens("TRẦN TRUNG HÒA") == reference
+
+
+def test_legal_references_and_numbers_stay_searchable() -> None:
+    tokens = {token for _, token in _tokens("Nghị định số 03/2019/NĐ-CP, 1.584 tổ, ANTT, Covid-19")}
+    assert {"03", "2019", "nđ", "nd", "cp", "1.584", "1584", "antt", "covid", "19"} <= tokens
+
+
+def test_no_shingle_across_a_sentence_break() -> None:
+    tokens = {token for _, token in _tokens("an ninh. Quốc phòng")}
+    assert "an ninh" in tokens
+    assert "ninh quoc" not in tokens
+
+
+def test_character_offsets_point_into_the_original_text() -> None:
+    from searchkit.normalize import fold
+
+    text = "Thiếu tướng Trần Trung Hòa"
+    for _, token, start, end in analyze(text, "highlight"):
+        assert fold(text[start:end].lower()) == fold(token)
+
+
+def test_presegmented_text_gives_the_same_tokens_as_segmenting_in_place() -> None:
+    text = "Bộ Công an và Bộ Quốc phòng tổ chức Hội nghị giao ban tại Hà Nội."
+    analyzer = vietnamese_analyzer()
+    direct = [(t.pos, t.text) for t in analyzer(text, positions=True, mode="index")]
+    prepared = SegmentedText(text, segment_words(text))
+    replayed = [(t.pos, t.text) for t in analyzer(prepared, positions=True, mode="index")]
+    assert replayed == direct

@@ -1,0 +1,179 @@
+"""Files to articles: the seeds field by field, other formats, encodings, bad files."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from searchkit.articles import ArticleDate, parse_byline, parse_scraped_text
+from searchkit.ingest import SkippedFile, discover, read_articles
+
+from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
+
+
+def _article(path: Path):
+    (src,) = list(discover([str(path)]))
+    (article,) = read_articles(src)
+    return article
+
+
+def test_seed_without_date_header() -> None:
+    article = _article(SEEDS / SEED_ENGINEERS)
+    assert article.id == SEED_ENGINEERS
+    assert article.title.startswith("Thiếu tướng Trần Trung Hòa, Tư lệnh Binh chủng Công binh")
+    assert article.title.endswith("đồng chủ trì hội nghị")
+    assert article.date is None
+    assert article.author == "NGUYỄN NGỌC"
+    assert article.captions == [
+        "Thủ trưởng hai Bộ tư lệnh ký kết quy chế phối hợp mới.",
+        "Thủ trưởng hai Bộ tư lệnh trao khen thưởng tặng các tập thể và cá nhân có thành tích "
+        "xuất sắc trong tổ chức triển khai, thực hiện quy chế.",
+        "Quang cảnh hội nghị.",
+    ]
+    assert "leftcenterrightdel" not in article.body
+    assert "Quang cảnh hội nghị" not in article.body
+    assert "NGUYỄN NGỌC" not in article.body
+    assert article.body.startswith("Thiếu tướng Trần Trung Hòa")
+    assert article.body.endswith("thực hiện quy chế.")
+    assert "\u00a0" not in article.body
+
+
+def test_seed_with_date_header_on_the_first_line() -> None:
+    article = _article(SEEDS / SEED_MEETING)
+    assert article.date == ArticleDate(2020, 7, 31)  # header 2020-07, lead "Ngày 31/7"
+    assert article.date.iso == "2020-07-31"
+    assert article.title.startswith("Ngày 31/7, tại Hà Nội, Bộ Công an và Bộ Quốc phòng")
+    assert "date 2020-07" not in article.title + article.body
+    assert article.captions == [
+        "Toàn cảnh hội nghị",
+        "Thứ trưởng Bộ Quốc phòng Phan Văn Giang",
+        "Thứ trưởng Trần Quốc Tỏ",
+    ]
+    assert "Nghị định số 03/2019/NĐ-CP" in article.body
+    assert "Toàn cảnh hội nghị" not in article.body
+    assert article.author == ""
+
+
+def test_header_month_without_dateline_keeps_month_precision() -> None:
+    parsed = parse_scraped_text(" date 2021-03\nTiêu đề bài báo\n\nNội dung bài báo không có ngày cụ thể.")
+    assert parsed.date == ArticleDate(2021, 3)
+    assert parsed.date.iso == "2021-03"
+    assert parsed.title == "Tiêu đề bài báo"
+    assert parsed.body == "Nội dung bài báo không có ngày cụ thể."
+
+
+def test_dateline_of_another_month_does_not_change_the_header_date() -> None:
+    parsed = parse_scraped_text(" date 2021-03 Ngày 5/4, trời mưa to ở Hà Nội.\n\nMưa kéo dài.")
+    assert parsed.date == ArticleDate(2021, 3)
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("Tin, ảnh: NGUYỄN NGỌC", "NGUYỄN NGỌC"),
+        ("Bài và ảnh: Lê Minh", "Lê Minh"),
+        ("Theo TTXVN", "TTXVN"),
+        ("HOÀNG ANH", "HOÀNG ANH"),
+        ("Mưa kéo dài đến tối.", None),
+    ],
+)
+def test_bylines(line: str, author: str | None) -> None:
+    assert parse_byline(line) == author
+
+
+def test_json_export(tmp_path: Path) -> None:
+    records = [
+        {
+            "id": "a-1",
+            "title": "Bão số 3 đổ bộ",
+            "content": "Bão số 3 gây mưa lớn.",
+            "date": "2023-09-08T10:00:00+07:00",
+            "author": "Minh Anh",
+            "url": "https://example.vn/a-1",
+        },
+        {"title": "Không có id", "body": "Nội dung thứ hai."},
+    ]
+    (tmp_path / "export.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    (src,) = list(discover([str(tmp_path)]))
+    first, second = read_articles(src)
+    assert (first.id, first.title, first.body, first.author) == (
+        "a-1",
+        "Bão số 3 đổ bộ",
+        "Bão số 3 gây mưa lớn.",
+        "Minh Anh",
+    )
+    assert first.date == ArticleDate(2023, 9, 8)
+    assert first.url == "https://example.vn/a-1"
+    assert second.id == "export.json#2"
+    assert second.date is None
+
+
+def test_json_lines_export(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": n, "title": f"Tin {n}", "text": "Nội dung."}, ensure_ascii=False) for n in (1, 2)
+    ]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (src,) = list(discover([str(tmp_path)]))
+    assert [a.id for a in read_articles(src)] == ["1", "2"]
+
+
+def test_html_page_without_markup_scripts_or_navigation(tmp_path: Path) -> None:
+    page = """<!doctype html><html><head><title>Site</title>
+    <meta property="og:title" content="Hà Nội mưa lớn">
+    <meta name="author" content="Trần Văn Bình">
+    <meta property="article:published_time" content="2022-06-01T07:00:00Z">
+    <script>var tracking = "không được lập chỉ mục";</script></head>
+    <body><nav>Trang chủ | Thời sự</nav><article><h1>Hà Nội mưa lớn</h1>
+    <p>Mưa lớn gây <b>ngập</b> nhiều tuyến phố.</p>
+    <figure><img src="x.jpg"><figcaption>Phố Huế ngập sâu</figcaption></figure>
+    <p>Giao thông ùn tắc kéo dài.</p></article><footer>Bản quyền</footer></body></html>"""
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    article = _article(tmp_path / "page.html")
+    assert article.title == "Hà Nội mưa lớn"
+    assert article.author == "Trần Văn Bình"
+    assert article.date == ArticleDate(2022, 6, 1)
+    assert article.body == "Mưa lớn gây ngập nhiều tuyến phố.\n\nGiao thông ùn tắc kéo dài."
+    assert article.captions == ["Phố Huế ngập sâu"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_bom_encodings(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_text("Tiêu đề\n\nĐà Nẵng đón khách.", encoding=encoding)
+    article = _article(path)
+    assert article.title == "Tiêu đề"
+    assert article.body == "Đà Nẵng đón khách."
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ("Tiếng Việt".encode("cp1258", errors="replace") + b"\xff\xfe\xfa", "not UTF-8 text"),
+        (b"\x00\x01\x02binary", "binary file"),
+        (b"", "no article text found"),
+    ],
+)
+def test_bad_files_are_skipped_with_a_reason(tmp_path: Path, data: bytes, reason: str) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    (src,) = list(discover([str(path)]))
+    with pytest.raises(SkippedFile, match=reason):
+        read_articles(src)
+
+
+def test_invalid_json_is_skipped_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"title": "x",\n "body": }', encoding="utf-8")
+    (src,) = list(discover([str(path)]))
+    with pytest.raises(SkippedFile, match="invalid JSON at line 2"):
+        read_articles(src)
+
+
+def test_discovery_ids_are_relative_to_the_root_and_skip_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "2020" / "07").mkdir(parents=True)
+    (tmp_path / "2020" / "07" / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "notes.docx").write_bytes(b"x")
+    found = list(discover([str(tmp_path)]))
+    assert [src.rel_id for src in found] == ["2020/07/a.txt"]
+    assert found[0].path == str(tmp_path / "2020" / "07" / "a.txt")
