@@ -1,7 +1,7 @@
 """From what the user typed to a Whoosh query that finds Vietnamese however it was typed.
 
 Whoosh's own parser reads the syntax (words, ``"phrases"``, ``AND``/``OR``/
-``NOT``, ``field:value``, dates and date ranges, ``word~1``).  The parsed tree
+``NOT``, ``field:value``, ISO dates and date ranges, ``word~1``).  The parsed tree
 is then rewritten:
 
 * a syllable typed with marks matches its exact form and its folded form, so
@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
-
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
-from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query.qcore import _NullQuery
 
 from searchkit.analysis import COMPOUND_SEPARATOR, SHINGLE_SEPARATOR, is_stop_word
@@ -36,7 +33,9 @@ MAX_COMPOUND_SYLLABLES = 3
 
 _QUOTED = re.compile(r'"[^"]*"')
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?!//)')
+_EMPTY_FIELD = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?=\s|\)|$)')
 
+BAD_DATE = "bad date in query (use date:YYYY, date:YYYY-MM, date:YYYY-MM-DD or date:[FROM to TO])"
 EMPTY_QUERY = 'empty query: give words to search for, e.g. searchkit search "bo cong an"'
 
 
@@ -54,6 +53,9 @@ def _check_syntax(text: str) -> None:
             break
     if depth != 0:
         raise QueryError("malformed query: parentheses do not balance")
+    empty = _EMPTY_FIELD.search(unquoted)
+    if empty and not empty.group(1).isdigit():
+        raise QueryError(f"malformed query: {empty.group(1)}: needs a value, e.g. {empty.group(1)}:word")
     for name in _FIELD_PREFIX.findall(unquoted):
         if name.isdigit():
             continue
@@ -154,15 +156,15 @@ def _word_runs(q: wq.Query) -> list[list[str]]:
 def parse_query(text: str, schema: Schema) -> wq.Query:
     """The Whoosh query for ``text``; raises :class:`QueryError` with a one-line reason."""
     _check_syntax(text)
-    date_errors: list[str] = []
     parser = MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
-    report: Callable[[str], None] = date_errors.append
-    parser.add_plugin(DateParserPlugin(free=False, callback=report))
     parser.add_plugin(FuzzyTermPlugin())
-    parsed = parser.parse(text)
-    problems = date_errors + _errors(parsed)
+    try:
+        parsed = parser.parse(text)
+    except Exception as error:  # whoosh raises bare Exceptions for unparseable range ends
+        raise QueryError(f"{BAD_DATE}: {error}") from None
+    problems = _errors(parsed)
     if problems:
-        raise QueryError(f"cannot read the query: {problems[0]}")
+        raise QueryError(f"{BAD_DATE}: {problems[0]}")
     if isinstance(parsed, _NullQuery):
         raise QueryError(f"nothing to search for in {text!r}: give words, a phrase or field:value")
     runs = _word_runs(parsed)

@@ -180,7 +180,7 @@ def search(
     with ix.searcher() as searcher:
         options: dict[str, object] = {}
         if sort == "date":
-            options["sortedby"] = FieldFacet("date", reverse=True)
+            options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
         if facets:
             options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
         results = searcher.search(q, limit=page * limit, **options)

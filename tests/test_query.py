@@ -1,0 +1,76 @@
+"""Query parsing: what is rejected, and how Vietnamese words are looked up."""
+
+import pytest
+from whoosh import query as wq
+
+from searchkit.errors import QueryError
+from searchkit.index import build_schema
+from searchkit.query import parse_query
+
+SCHEMA = build_schema()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty query"),
+        ("   ", "empty query"),
+        ('"bộ công an', "quote is not closed"),
+        ("(an ninh OR quốc phòng", "parentheses do not balance"),
+        ("an ninh)", "parentheses do not balance"),
+        ("tieude:bộ", "unknown field 'tieude'"),
+        ("title:", "title: needs a value"),
+        ("date:2020-13", "bad date"),
+        ("date:[hôm qua to 2020]", "bad date"),
+        ("*", "nothing to search for"),
+    ],
+)
+def test_bad_queries_raise_one_line_errors(text: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message) as caught:
+        parse_query(text, SCHEMA)
+    assert "\n" not in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def _terms(q: wq.Query) -> set[tuple[str, str]]:
+    return set(q.iter_all_terms())
+
+
+def test_marked_word_looks_up_exact_and_folded_forms() -> None:
+    terms = _terms(parse_query("bảo", SCHEMA))
+    assert ("body", "bảo") in terms
+    assert ("body", "bao") in terms
+    assert ("title", "bảo") in terms
+
+
+def test_unmarked_word_looks_up_only_the_folded_form() -> None:
+    assert _terms(parse_query("bao", SCHEMA)) == {(f, "bao") for f in ("title", "captions", "body", "author")}
+
+
+def test_adjacent_words_add_shingles_and_compounds_as_optional_terms() -> None:
+    q = parse_query("bộ công an", SCHEMA)
+    assert isinstance(q, wq.AndMaybe)
+    optional = _terms(list(q.children())[1])
+    assert ("body", "cong an") in optional
+    assert ("body", "công_an") in optional
+    assert ("title", "bộ_công_an") in optional
+
+
+def test_stop_words_are_not_required_but_phrases_keep_them() -> None:
+    unquoted = parse_query("an ninh và quốc phòng", SCHEMA)
+    required = _terms(list(unquoted.children())[0])
+    assert ("body", "và") not in required
+    assert ("body", "ninh") in required
+    phrase = parse_query('"an ninh và quốc phòng"', SCHEMA)
+    assert ("body", "và") in _terms(phrase)
+
+
+def test_a_query_of_stop_words_only_still_searches_them() -> None:
+    assert ("body", "và") in _terms(parse_query("và", SCHEMA))
+
+
+def test_phrase_of_an_nfd_old_style_query_is_canonical() -> None:
+    import unicodedata
+
+    q = parse_query(unicodedata.normalize("NFD", '"Trần Trung Hòa"'), SCHEMA)
+    assert ("body", "hoà") in _terms(q)

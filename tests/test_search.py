@@ -1,0 +1,115 @@
+"""Search over the seeds index: every way of typing finds the intended article first."""
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from searchkit.errors import IndexMissing, IndexProblem
+from searchkit.normalize import fold
+from searchkit.search import get_article, search, stats
+
+from .conftest import SEED_ENGINEERS, SEED_MEETING
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Bộ Công an",
+        "bộ công an",
+        "BỘ CÔNG AN",
+        "bo cong an",
+        "Bo Cong An",
+        unicodedata.normalize("NFD", "Bộ Công an"),
+        "bộ công_an",
+        '"bo cong an" date:2020-07',
+        "Nghị định số 03/2019/NĐ-CP",
+        "nghi dinh 03/2019/nd-cp",
+        "1.584 tổ",
+        "9586 can bo",
+        "ANTT",
+        "covid-19",
+        "captions:Phan Văn Giang",
+        "date:[2020-01 to 2020-12]",
+    ],
+)
+def test_meeting_article_is_found_first(seeds_index: Path, query: str) -> None:
+    results = search(seeds_index, query)
+    assert results.hits, query
+    assert results.hits[0].id == SEED_MEETING
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Trần Trung Hòa",
+        "Trần Trung Hoà",
+        "tran trung hoa",
+        "TRẦN TRUNG HÒA",
+        "cong binh",
+        "author:nguyen ngoc",
+    ],
+)
+def test_engineers_article_is_found_first(seeds_index: Path, query: str) -> None:
+    results = search(seeds_index, query)
+    assert results.hits[0].id == SEED_ENGINEERS
+
+
+def test_exact_diacritics_rank_above_folded_matches(seeds_index: Path) -> None:
+    # "hoà" (Trần Trung Hòa) is in one seed; "hóa" (cụ thể hóa) folds to the same "hoa" in the other.
+    results = search(seeds_index, "hoà")
+    assert [hit.id for hit in results.hits] == [SEED_ENGINEERS, SEED_MEETING]
+    assert results.hits[0].score > 2 * results.hits[1].score
+
+
+def test_snippet_marks_the_matched_words(seeds_index: Path) -> None:
+    hit = search(seeds_index, "bo cong an").hits[0]
+    marked = [text for text, matched in hit.snippet if matched]
+    assert marked
+    for text in marked:
+        assert set(fold(text.lower()).split()) <= {"bo", "cong", "an"}
+    assert "Bộ Công an" in hit.snippet_text
+
+
+def test_hit_fields(seeds_index: Path) -> None:
+    hit = search(seeds_index, "bo cong an").hits[0]
+    assert hit.rank == 1
+    assert hit.date == "2020-07-31"
+    assert hit.path.endswith("seeds/" + SEED_MEETING)
+    assert hit.title.startswith("Ngày 31/7, tại Hà Nội")
+
+
+def test_paging_and_date_sort(seeds_index: Path) -> None:
+    first = search(seeds_index, "hội nghị", limit=1, page=1)
+    second = search(seeds_index, "hội nghị", limit=1, page=2)
+    assert first.total == second.total == 2
+    assert first.hits[0].id != second.hits[0].id
+    assert second.hits[0].rank == 2
+    by_date = search(seeds_index, "hội nghị", sort="date")
+    assert by_date.hits[0].id == SEED_MEETING  # the dated article comes before the undated one
+
+
+def test_get_article_and_stats(seeds_index: Path) -> None:
+    stored = get_article(seeds_index, SEED_MEETING)
+    assert stored["date_text"] == "2020-07-31"
+    summary = stats(seeds_index)
+    assert summary.articles == 2
+    assert (summary.first_date, summary.last_date) == ("2020-07-31", "2020-07-31")
+    assert summary.top_authors == [("NGUYỄN NGỌC", 1)]
+    assert summary.size_bytes > 0
+
+
+def test_missing_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="no index at"):
+        search(tmp_path / "nowhere", "bo cong an")
+
+
+def test_damaged_index_is_reported_not_raised_raw(seeds_index: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(seeds_index, broken)
+    for segment in broken.glob("*.seg"):
+        segment.write_bytes(b"garbage")
+    with pytest.raises(IndexProblem, match="damaged"):
+        search(broken, "bo cong an")
