@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
