@@ -260,6 +260,60 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
         click.echo(stats_text(result))
 
 
+# ---------------------------------------------------------------- report
+
+
+@cli.command("report")
+@click.argument("queries", nargs=-1)
+@index_option
+@click.option(
+    "--output",
+    "-o",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the site into (replaced atomically if it exists).",
+)
+@click.option("--all", "archive", is_flag=True, help="Also write the browsable archive of the whole index.")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True, help="Hits per query.")
+@click.option(
+    "--templates",
+    "template_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of your own templates, searched before the packaged ones.",
+)
+@errors_as_exit_codes
+def report_command(
+    queries: tuple[str, ...],
+    index_dir: Path,
+    out_dir: Path,
+    archive: bool,
+    limit: int,
+    template_dir: Path | None,
+) -> None:
+    """Write a static HTML site of the results of QUERIES that opens from disk.
+
+    \b
+    Example:
+      searchkit report "bo cong an" "công binh" -o out/
+      searchkit report --all -o archive/
+    """
+    from searchkit.report import write_report
+
+    if not queries and not archive:
+        raise QueryError("give at least one QUERY, or --all for the archive of the whole index")
+    written = write_report(
+        index_dir,
+        [_check_text_argument(q) for q in queries],
+        out_dir,
+        archive=archive,
+        limit=limit,
+        template_dir=template_dir,
+    )
+    click.echo(f"wrote {written.pages} pages to {out_dir} (open {out_dir / 'index.html'})")
+
+
 # ---------------------------------------------------------------- analyze
 
 

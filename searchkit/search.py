@@ -255,3 +255,13 @@ def stats(index_dir: Path, top: int = 10) -> Stats:
         first = min(dates) if dates else None
         last = max(dates) if dates else None
     return Stats(count, first, last, index_size(index_dir), authors.most_common(top))
+
+
+def iter_articles(index_dir: Path) -> list[dict[str, object]]:
+    """Every stored article, newest first (undated last): the report's archive pages."""
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        articles = [dict(stored) for stored in searcher.all_stored_fields()]
+    articles.sort(key=lambda stored: str(stored.get("id", "")))
+    articles.sort(key=lambda stored: str(stored.get("date_text") or ""), reverse=True)
+    return articles
