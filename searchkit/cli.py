@@ -275,7 +275,9 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     help="Folder to write the site into (replaced atomically if it exists).",
 )
 @click.option("--all", "archive", is_flag=True, help="Also write the browsable archive of the whole index.")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True, help="Hits per query.")
+@click.option(
+    "--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True, help="Hits per query."
+)
 @click.option(
     "--templates",
     "template_dir",
