@@ -8,8 +8,8 @@ each position the index holds:
 * its diacritic-free form (``hoa``) when that differs, so queries typed
   without marks match, while a query with marks also matches the exact form
   and so ranks exact spellings first;
-* at the first syllable of a pyvi compound, the compound (``công_an``) and
-  its folded form (``cong_an``), so whole words outrank syllables apart;
+* at the first syllable of a pyvi compound, its folded form (``cong_an``),
+  so whole words outrank syllables that are merely adjacent;
 * the folded pair with the next syllable (``cong an``, a shingle), so a
   query's adjacent words rank adjacent text first without a slow phrase scan.
 
@@ -51,7 +51,10 @@ WordSpans = list[list[tuple[int, int]]]
 
 
 class SegmentedText(str):
-    """A field value that carries its pyvi segmentation, computed in a worker process."""
+    """Canonical text (see :func:`canonical`) with its pyvi segmentation, computed in a worker.
+
+    The writer process then replays the words instead of running the CRF again.
+    """
 
     words: WordSpans
 
@@ -60,15 +63,20 @@ class SegmentedText(str):
         value.words = words
         return value
 
+    def __reduce__(self) -> tuple[type[SegmentedText], tuple[str, WordSpans]]:
+        return (SegmentedText, (str(self), self.words))
+
+
+def presegment(text: str) -> SegmentedText:
+    """Canonicalize and segment ``text`` once, for the index writer to replay."""
+    canonical_form = canonical(text)
+    words = [[(syl.start, syl.end) for syl in word] for word in get_segmenter().segment(canonical_form)]
+    return SegmentedText(canonical_form, words)
+
 
 def canonical(text: str) -> str:
     """The form every analyzer input is brought to first (NFC, canonical tones)."""
     return canonical_text(text)
-
-
-def segment_words(text: str) -> WordSpans:
-    """pyvi's words of ``canonical(text)`` as syllable spans (punctuation included)."""
-    return [[(syl.start, syl.end) for syl in word] for word in get_segmenter().segment(canonical(text))]
 
 
 def _split_underscores(word: list[Syllable]) -> list[Syllable]:
@@ -119,7 +127,7 @@ class VietnameseTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        text = canonical(value)
+        text = value if isinstance(value, SegmentedText) else canonical(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         after_break = True
@@ -144,20 +152,20 @@ class VietnameseTokenizer(Tokenizer):
                 after_break = False
                 if keeporiginal:
                     token.original = token.text
-                if positions:
-                    token.pos = pos
-                if chars:
-                    token.startchar = start_char + syl.start
-                    token.endchar = start_char + syl.end
+                token.pos = pos
+                token.startchar = start_char + syl.start
+                token.endchar = start_char + syl.end
                 pos += 1
                 yield token
 
 
 class VariantsFilter(Filter):
-    """Adds the folded form, compounds and shingles beside each syllable.
+    """Adds the folded form, the folded compound and the folded shingle beside each syllable.
 
-    In ``query`` mode it passes syllables through untouched: the query
-    builder decides which variants to look up.
+    Variants are emitted by changing the one token in place, as Whoosh's own
+    filters do: consumers read each token before asking for the next.  In
+    ``query`` mode syllables pass through untouched: the query builder
+    decides which variants to look up.
     """
 
     def __eq__(self, other: object) -> bool:
@@ -172,34 +180,23 @@ class VariantsFilter(Filter):
             if token.mode == "query":
                 yield token
                 continue
-            text = token.text
+            text, pos, start, end = token.text, token.pos, token.startchar, token.endchar
             folded = fold(text)
-            compound = token.compound.lower() if token.compound else None
-            pos = getattr(token, "pos", 0)
-            start = getattr(token, "startchar", 0)
-            end = getattr(token, "endchar", 0)
+            compound = token.compound
+            after_break = token.after_break
             yield token
             if folded != text:
-                yield _variant(token, folded, pos, start, end)
+                token.text = folded
+                yield token
             if compound:
-                yield _variant(token, compound, pos, start, token.compound_end)
-                if fold(compound) != compound:
-                    yield _variant(token, fold(compound), pos, start, token.compound_end)
-            if previous is not None and not token.after_break:
-                prev_text, prev_pos, prev_start = previous
-                shingle = prev_text + SHINGLE_SEPARATOR + folded
-                yield _variant(token, shingle, prev_pos, prev_start, end)
+                token.text = fold(compound.lower())
+                token.endchar = token.compound_end
+                yield token
+            if previous is not None and not after_break:
+                token.text = previous[0] + SHINGLE_SEPARATOR + folded
+                token.pos, token.startchar, token.endchar = previous[1], previous[2], end
+                yield token
             previous = (folded, pos, start)
-
-
-def _variant(token: Token, text: str, pos: int, start: int, end: int) -> Token:
-    """A copy of ``token`` with another text at the given position and span."""
-    variant = token.copy()
-    variant.text = text
-    variant.pos = pos
-    variant.startchar = start
-    variant.endchar = end
-    return variant
 
 
 def vietnamese_analyzer() -> Analyzer:

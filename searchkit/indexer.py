@@ -21,7 +21,7 @@ from pathlib import Path
 
 from whoosh.writing import CLEAR
 
-from searchkit.analysis import SegmentedText, WordSpans, segment_words
+from searchkit.analysis import SegmentedText, presegment
 from searchkit.articles import Article
 from searchkit.index import open_or_create, write_lock
 from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
@@ -68,7 +68,7 @@ class PreparedArticle:
     """An article with its text fields already segmented (done in a worker)."""
 
     article: Article
-    spans: dict[str, WordSpans]
+    segmented: dict[str, SegmentedText]
 
 
 @dataclass
@@ -98,7 +98,7 @@ def prepare_file(src: SourceFile) -> list[PreparedArticle] | SkippedFile:
     except SkippedFile as skipped:
         return skipped
     return [
-        PreparedArticle(a, {name: segment_words(text) for name, text in _text_fields(a).items()})
+        PreparedArticle(a, {name: presegment(text) for name, text in _text_fields(a).items()})
         for a in articles
     ]
 
@@ -115,7 +115,7 @@ def document_fields(prepared: PreparedArticle) -> dict[str, object]:
         "content_hash": article.content_hash,
     }
     for name, text in _text_fields(article).items():
-        doc[name] = SegmentedText(text, prepared.spans[name])
+        doc[name] = prepared.segmented[name]
         doc[f"_stored_{name}"] = text
     if article.date is not None:
         doc["date"] = article.date.value

@@ -92,11 +92,6 @@ def _drop_stop_words(q: wq.Query) -> wq.Query:
     return q
 
 
-def _spelling(text: str) -> str:
-    """The term to look up for a run of query syllables joined into one."""
-    return text if has_diacritics(text) else fold(text)
-
-
 def _expand_term(q: wq.Term) -> wq.Query:
     if not has_diacritics(q.text):
         return q
@@ -136,7 +131,7 @@ def _proximity(words: list[str]) -> list[wq.Query]:
         for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
             for start in range(len(words) - size + 1):
                 compound = COMPOUND_SEPARATOR.join(words[start : start + size])
-                terms.append(wq.Term(fieldname, _spelling(compound), boost=boost))
+                terms.append(wq.Term(fieldname, fold(compound), boost=boost))
     return terms
 
 

@@ -82,7 +82,7 @@ def test_analyze() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "0\tbộ\t0-2"
-    assert "1\tcông_an\t3-10" in lines
+    assert "1\tcong_an\t3-10" in lines
     assert "1\tcong an\t3-10" in lines
     query_mode = run("analyze", "Bộ Công an", "--mode", "query").output.splitlines()
     assert query_mode == ["0\tbộ\t0-2", "1\tcông\t3-7", "2\tan\t8-10"]
