@@ -9,6 +9,7 @@ atomically: a crash at any moment leaves the previous index as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ from whoosh.writing import CLEAR
 
 from searchkit.analysis import SegmentedText, presegment
 from searchkit.articles import Article
+from searchkit.errors import IndexProblem
 from searchkit.index import open_or_create, write_lock
 from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
 
@@ -33,6 +35,7 @@ MANIFEST_FILE = "searchkit-files.json"
 QUEUE_PER_WORKER = 16
 #: Below this many files to parse, worker processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 24
+WRITE_FAILED = "cannot write the index at {index}: {error}; the previous index is unchanged"
 #: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
 WRITER_LIMIT_MB = 128
 
@@ -117,6 +120,9 @@ def document_fields(prepared: PreparedArticle) -> dict[str, object]:
     for name, text in _text_fields(article).items():
         doc[name] = prepared.segmented[name]
         doc[f"_stored_{name}"] = text
+    # Sortable columns get a value on every document, "" when undated: Whoosh's
+    # variable-length column reader fails on a segment whose last documents lack one.
+    doc["date_text"] = doc["year"] = doc["month"] = ""
     if article.date is not None:
         doc["date"] = article.date.value
         doc["date_text"] = article.date.iso
@@ -180,6 +186,49 @@ def _prepare_all(
             yield src, prepared
 
 
+@dataclass
+class Plan:
+    """What an index run must do, decided before any file is parsed."""
+
+    roots: list[str]
+    seen: set[str]
+    to_prepare: list[SourceFile]
+    hashes: dict[str, str]
+    indexed: dict[str, IndexedArticle]
+    by_source: dict[str, set[str]]
+    manifest: dict[str, str]
+
+
+def _plan(paths: list[str], ix: object, index_dir: Path, full: bool, summary: IndexSummary) -> Plan:
+    """Hash every file and keep those whose bytes differ from the last successful run."""
+    indexed = {} if full else read_indexed(ix)
+    by_source: dict[str, set[str]] = defaultdict(set)
+    for article_id, known in indexed.items():
+        by_source[known.source].add(article_id)
+    old_manifest = {} if full else _load_manifest(index_dir)
+    manifest = {source: digest for source, digest in old_manifest.items() if source in by_source}
+    files = list(discover(paths))
+    to_prepare: list[SourceFile] = []
+    hashes: dict[str, str] = {}
+    for src in files:
+        try:
+            hashes[src.source] = src.file_hash()
+        except OSError as error:
+            summary.skipped.append((src.path, f"cannot read: {error.strerror or error}"))
+            continue
+        if manifest.get(src.source) == hashes[src.source] and src.source in by_source:
+            summary.unchanged += len(by_source[src.source])
+        else:
+            to_prepare.append(src)
+    roots = [os.path.abspath(p) for p in paths]
+    return Plan(roots, {src.source for src in files}, to_prepare, hashes, indexed, by_source, manifest)
+
+
+def _gone_sources(plan: Plan) -> list[str]:
+    """Indexed files under the roots being indexed that are no longer there."""
+    return [s for s in plan.by_source if s not in plan.seen and _under(s, plan.roots)]
+
+
 def index_paths(
     paths: Iterable[str | os.PathLike[str]],
     index_dir: Path,
@@ -195,93 +244,88 @@ def index_paths(
 
     New articles are added, changed ones replaced (same id), unchanged ones
     skipped without analysis, and articles whose files are gone from under
-    ``paths`` removed.  ``full`` rebuilds from scratch, still in one atomic commit.
+    ``paths`` removed.  ``full`` rebuilds from scratch, still in one atomic
+    commit.  A write failure (disk full, permissions) raises
+    :class:`IndexProblem` and leaves the previous index as it was.
     """
     started = time.monotonic()
-    paths = [os.fspath(p) for p in paths]
-    roots = [os.path.abspath(p) for p in paths]
     summary = IndexSummary()
-    with write_lock(index_dir, wait=wait, on_wait=on_wait):
-        ix = open_or_create(index_dir)
-        indexed = {} if full else read_indexed(ix)
-        by_source: dict[str, set[str]] = defaultdict(set)
-        for article_id, known in indexed.items():
-            by_source[known.source].add(article_id)
-        old_manifest = {} if full else _load_manifest(index_dir)
-        manifest = {s: h for s, h in old_manifest.items() if s in by_source}
 
-        files = list(discover(paths))
-        seen = {src.source for src in files}
-        to_prepare: list[SourceFile] = []
-        hashes: dict[str, str] = {}
-        for src in files:
-            try:
-                hashes[src.source] = src.file_hash()
-            except OSError as error:
-                summary.skipped.append((src.path, f"cannot read: {error.strerror or error}"))
-                continue
-            if manifest.get(src.source) == hashes[src.source] and src.source in by_source:
-                summary.unchanged += len(by_source[src.source])
-            else:
-                to_prepare.append(src)
-        total = len(to_prepare)
-        if on_progress:
-            on_progress(0, total)
+    def skip(path: str, reason: str) -> None:
+        summary.skipped.append((path, reason))
+        if on_skip:
+            on_skip(path, reason)
 
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-        try:
-            written: dict[str, str] = {}
-            prepared_stream = _prepare_all(to_prepare, workers or os.cpu_count() or 1)
-            for done, (src, result) in enumerate(prepared_stream, start=1):
-                if isinstance(result, SkippedFile):
-                    summary.skipped.append((src.path, str(result)))
-                    if on_skip:
-                        on_skip(src.path, str(result))
-                else:
-                    _write_file(writer, src, result, indexed, by_source, written, summary, on_skip)
-                    manifest[src.source] = hashes[src.source]
-                    summary.bytes_read += os.path.getsize(src.source)
-                if on_progress:
-                    on_progress(done, total)
-            for source, ids in by_source.items():
-                if source not in seen and _under(source, roots):
-                    gone = ids - written.keys()  # an id may have moved to another file
-                    for article_id in gone:
-                        writer.delete_by_term("id", article_id)
-                    summary.removed += len(gone)
-                    manifest.pop(source, None)
-            writer.commit(mergetype=CLEAR) if full else writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        _save_manifest(index_dir, manifest)
+    try:
+        with write_lock(index_dir, wait=wait, on_wait=on_wait):
+            ix = open_or_create(index_dir)
+            plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, summary)
+            if on_progress:
+                on_progress(0, len(plan.to_prepare))
+            if full or plan.to_prepare or _gone_sources(plan):
+                _apply(ix, plan, full, workers or os.cpu_count() or 1, summary, skip, on_progress)
+                _save_manifest(index_dir, plan.manifest)
+    except OSError as error:
+        raise IndexProblem(WRITE_FAILED.format(index=index_dir, error=error.strerror or error)) from None
     summary.elapsed = time.monotonic() - started
     return summary
+
+
+def _apply(
+    ix: object,
+    plan: Plan,
+    full: bool,
+    workers: int,
+    summary: IndexSummary,
+    skip: Callable[[str, str], None],
+    on_progress: ProgressCallback | None,
+) -> None:
+    """Write the changes of ``plan`` in one commit; cancel everything on any failure."""
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
+    try:
+        written: dict[str, str] = {}
+        total = len(plan.to_prepare)
+        for done, (src, result) in enumerate(_prepare_all(plan.to_prepare, workers), start=1):
+            if isinstance(result, SkippedFile):
+                skip(src.path, str(result))
+            else:
+                _write_file(writer, src, result, plan, written, summary, skip)
+                plan.manifest[src.source] = plan.hashes[src.source]
+                summary.bytes_read += os.path.getsize(src.source)
+            if on_progress:
+                on_progress(done, total)
+        for source in _gone_sources(plan):
+            gone = plan.by_source[source] - written.keys()  # an id may have moved to another file
+            for article_id in gone:
+                writer.delete_by_term("id", article_id)
+            summary.removed += len(gone)
+            plan.manifest.pop(source, None)
+        writer.commit(mergetype=CLEAR) if full else writer.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
 
 
 def _write_file(
     writer: object,
     src: SourceFile,
     prepared: list[PreparedArticle],
-    indexed: dict[str, IndexedArticle],
-    by_source: dict[str, set[str]],
+    plan: Plan,
     written: dict[str, str],
     summary: IndexSummary,
-    on_skip: Callable[[str, str], None] | None,
+    skip: Callable[[str, str], None],
 ) -> None:
     """Add or replace the articles of one file; drop its records that disappeared."""
     produced: set[str] = set()
     for item in prepared:
         article = item.article
         if article.id in written:
-            reason = f"duplicate id {article.id!r} (also in {written[article.id]})"
-            summary.skipped.append((src.path, reason))
-            if on_skip:
-                on_skip(src.path, reason)
+            skip(src.path, f"duplicate id {article.id!r} (also in {written[article.id]})")
             continue
         written[article.id] = src.path
         produced.add(article.id)
-        known = indexed.get(article.id)
+        known = plan.indexed.get(article.id)
         if known is not None and known.content_hash == article.content_hash:
             summary.unchanged += 1
             continue
@@ -292,6 +336,6 @@ def _write_file(
         else:
             writer.update_document(**fields)  # type: ignore[attr-defined]
             summary.updated += 1
-    for stale in by_source.get(src.source, set()) - produced:
+    for stale in plan.by_source.get(src.source, set()) - produced:
         writer.delete_by_term("id", stale)  # type: ignore[attr-defined]
         summary.removed += 1

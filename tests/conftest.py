@@ -40,3 +40,26 @@ def searchkit_exe() -> Path:
     if not exe.exists():
         pytest.fail(f"the searchkit command is not installed next to {sys.executable}: pip install .")
     return exe
+
+
+def write_generated_articles(folder: Path, count: int, start: int = 0) -> list[Path]:
+    """``count`` small distinct articles in the seed format, built from the seeds' sentences."""
+    import random
+
+    sentences = [
+        s.strip() + "."
+        for seed in sorted(SEEDS.glob("*.txt"))
+        for s in seed.read_text(encoding="utf-8").replace("\n", " ").split(". ")
+        if len(s.split()) > 5
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(start, start + count):
+        rng = random.Random(number)
+        body = "\n\n".join(rng.sample(sentences, 3))
+        text = f" date 20{10 + number % 10}-{1 + number % 12:02d}\nBản tin số {number}\n\n{body}\n\nTin: PV {number % 7}"
+        path = folder / f"{number // 1000:03d}" / f"article-{number:06d}.txt"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths

@@ -1,0 +1,259 @@
+"""Reindexing: incremental counts, removals, --full, and safety with real processes.
+
+The crash, concurrency and disk-full tests start the installed ``searchkit``
+command as real processes: no mocks stand between them and the index.
+"""
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from searchkit.indexer import index_paths
+from searchkit.search import search, stats
+
+from .conftest import SEED_ENGINEERS, SEED_MEETING, write_generated_articles
+
+
+def test_edit_one_seed_add_one_file(seeds_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    write_generated_articles(seeds_copy / "more", 3)
+    first = index_paths([seeds_copy], index_dir, workers=1)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (5, 0, 0, 0)
+
+    meeting = seeds_copy / SEED_MEETING
+    meeting.write_text(meeting.read_text(encoding="utf-8") + "\n\nBổ sung: tin cập nhật.", encoding="utf-8")
+    (seeds_copy / "new.txt").write_text("Tin mới\n\nĐà Nẵng đón khách trở lại.", encoding="utf-8")
+    second = index_paths([seeds_copy], index_dir, workers=1)
+    assert second.line().startswith("1 added, 1 updated, 0 removed, 4 unchanged, 0 skipped")
+    assert stats(index_dir).articles == 6
+    assert search(index_dir, "bo sung tin cap nhat").hits[0].id == SEED_MEETING
+    assert search(index_dir, "da nang").hits[0].id == "new.txt"
+
+
+def test_unchanged_run_writes_nothing(seeds_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    before = sorted(p.name for p in index_dir.iterdir())
+    again = index_paths([seeds_copy], index_dir, workers=1)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
+    assert sorted(p.name for p in index_dir.iterdir()) == before
+
+
+def test_touched_file_with_same_content_is_unchanged(seeds_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    meeting = seeds_copy / SEED_MEETING
+    meeting.write_bytes(meeting.read_bytes() + b"\n")  # bytes differ, article does not
+    again = index_paths([seeds_copy], index_dir, workers=1)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_removed_files_are_removed_only_under_the_indexed_roots(seeds_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    other = tmp_path / "other"
+    write_generated_articles(other, 2)
+    index_paths([seeds_copy, other], index_dir, workers=1)
+    (seeds_copy / SEED_ENGINEERS).unlink()
+    result = index_paths([seeds_copy], index_dir, workers=1)  # "other" is not being indexed now
+    assert (result.removed, result.unchanged) == (1, 1)
+    assert stats(index_dir).articles == 3
+    assert SEED_ENGINEERS not in [hit.id for hit in search(index_dir, "Trần Trung Hòa").hits]
+
+
+def test_full_rebuild(seeds_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    result = index_paths([seeds_copy], index_dir, full=True, workers=1)
+    assert (result.added, result.updated, result.unchanged) == (2, 0, 0)
+    assert stats(index_dir).articles == 2
+
+
+def test_parallel_workers_give_the_same_index_as_one(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    write_generated_articles(corpus, 60)
+    one = index_paths([corpus], tmp_path / "one", workers=1)
+    two = index_paths([corpus], tmp_path / "two", workers=2)
+    assert one.added == two.added == 60
+    for query in ("ban tin so 17", "bo cong an", '"quoc phong"'):
+        assert [h.id for h in search(tmp_path / "one", query, limit=60).hits] == [
+            h.id for h in search(tmp_path / "two", query, limit=60).hits
+        ]
+
+
+def test_skipped_files_are_counted_and_the_rest_indexed(seeds_copy: Path, tmp_path: Path) -> None:
+    (seeds_copy / "latin1.txt").write_bytes("Tiêu đề".encode("utf-16-le"))  # no BOM: not UTF-8
+    result = index_paths([seeds_copy], tmp_path / "ix", workers=1)
+    assert result.added == 2
+    assert [path for path, _ in result.skipped] == [str(seeds_copy / "latin1.txt")]
+    assert "2 added" in result.line() and "1 skipped" in result.line()
+
+
+# ---------------------------------------------------------------- real processes
+
+
+def _start_index(exe: Path, corpus: Path, index_dir: Path, *extra: str, **options) -> subprocess.Popen:
+    return subprocess.Popen(
+        [exe, "index", str(corpus), "--index", str(index_dir), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
+
+
+def _wait_for_lock_holder(index_dir: Path, pid: int, timeout: float = 30) -> None:
+    lock = index_dir / "searchkit.lock"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lock.exists() and lock.read_text().strip() == str(pid):
+            return
+        time.sleep(0.05)
+    pytest.fail("the index run never took the lock")
+
+
+@pytest.fixture
+def big_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "big"
+    write_generated_articles(corpus, 1500)
+    return corpus
+
+
+def test_kill_9_mid_run_leaves_the_previous_index_and_the_next_run_completes(
+    seeds_copy: Path, big_corpus: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    subprocess.run([searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], check=True)
+    for folder in sorted(big_corpus.iterdir()):
+        os.rename(folder, seeds_copy / folder.name)  # the new articles join the indexed root
+
+    run = _start_index(searchkit_exe, seeds_copy, index_dir)
+    _wait_for_lock_holder(index_dir, run.pid)
+    time.sleep(2.0)  # well into the run: workers are segmenting, the writer is buffering
+    assert run.poll() is None, "the run ended before it could be killed"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+
+    assert stats(index_dir).articles == 2  # the previous index, intact
+    assert search(index_dir, "bo cong an").hits[0].id == SEED_MEETING
+    redo = subprocess.run(
+        [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], capture_output=True, text=True
+    )
+    assert redo.returncode == 0, redo.stderr
+    assert redo.stdout.startswith("1500 added, 0 updated, 0 removed, 2 unchanged")
+    assert stats(index_dir).articles == 1502
+    assert search(index_dir, '"ban tin so 1234"').hits[0].id == "001/article-001234.txt"
+
+
+def test_second_run_waits_or_fails_cleanly_and_searches_keep_working(
+    seeds_copy: Path, big_corpus: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    subprocess.run([searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], check=True)
+    first = _start_index(searchkit_exe, big_corpus, index_dir)
+    try:
+        _wait_for_lock_holder(index_dir, first.pid)
+        busy = subprocess.run(
+            [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)],
+            capture_output=True,
+            text=True,
+        )
+        assert busy.returncode == 1
+        assert busy.stderr.count("\n") == 1
+        assert "another `searchkit index` run is writing" in busy.stderr
+        assert "Traceback" not in busy.stderr
+
+        during = subprocess.run(
+            [searchkit_exe, "search", "bo cong an", "--json", "--index", str(index_dir)],
+            capture_output=True,
+            text=True,
+        )
+        assert during.returncode == 0, during.stderr
+        assert json.loads(during.stdout)["hits"][0]["id"] == SEED_MEETING
+
+        waiting = subprocess.run(
+            [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir), "--wait", "300"],
+            capture_output=True,
+            text=True,
+        )
+        assert waiting.returncode == 0, waiting.stderr
+        assert "waiting up to 300s" in waiting.stderr
+        assert first.wait(timeout=300) == 0
+        assert waiting.stdout.startswith("0 added, 0 updated, 0 removed, 2 unchanged")
+        assert stats(index_dir).articles == 1502
+    finally:
+        if first.poll() is None:
+            first.kill()
+
+
+def test_disk_full_while_writing_exits_1_and_keeps_the_previous_index(
+    seeds_copy: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    subprocess.run([searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], check=True)
+    write_generated_articles(seeds_copy / "more", 200)
+    limit = 64 * 1024  # no file may grow past 64 KB: writing the new segment fails (EFBIG)
+
+    def cap_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    failed = subprocess.run(
+        [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        preexec_fn=cap_file_size,
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.count("\n") == 1, failed.stderr
+    assert "cannot write the index" in failed.stderr
+    assert "previous index is unchanged" in failed.stderr
+    assert stats(index_dir).articles == 2
+    assert search(index_dir, "bo cong an").hits[0].id == SEED_MEETING
+    recovered = subprocess.run(
+        [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], capture_output=True, text=True
+    )
+    assert recovered.returncode == 0, recovered.stderr
+    assert stats(index_dir).articles == 202
+
+
+def test_unwritable_index_location_is_one_line(seeds_copy: Path, tmp_path: Path, searchkit_exe: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = subprocess.run(
+        [searchkit_exe, "index", str(seeds_copy), "--index", str(blocker / "ix")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "cannot write the index" in result.stderr
+
+
+def test_watch_picks_up_new_files_and_stops_cleanly(
+    seeds_copy: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    watcher = _start_index(searchkit_exe, seeds_copy, index_dir, "--watch", "--interval", "0.2")
+    try:
+        deadline = time.monotonic() + 60
+        while not (index_dir / "searchkit-files.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (seeds_copy / "late.txt").write_text(
+            "Tin muộn\n\nCần Thơ khai mạc lễ hội bánh dân gian.", encoding="utf-8"
+        )
+        while time.monotonic() < deadline:
+            if stats(index_dir).articles == 3:
+                break
+            time.sleep(0.2)
+        assert search(index_dir, "can tho banh dan gian").hits[0].id == "late.txt"
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=60)
+    assert watcher.returncode == 0, err
+    assert "Traceback" not in err
+    assert "stopped watching" in err
+    assert stats(index_dir).articles == 3
