@@ -79,7 +79,7 @@ def article_json(stored: dict[str, Any]) -> dict[str, Any]:
         "id": stored.get("id"),
         "path": stored.get("path"),
         "title": stored.get("title", ""),
-        "date": stored.get("date_text"),
+        "date": stored.get("date_text") or None,
         "author": stored.get("author") or None,
         "url": stored.get("url") or None,
         "captions": [c for c in str(stored.get("captions") or "").split("\n") if c],

@@ -196,7 +196,7 @@ def search(
                 id=str(stored["id"]),
                 path=str(stored.get("path", "")),
                 title=str(stored.get("title", "")),
-                date=stored.get("date_text"),  # type: ignore[arg-type]
+                date=str(stored.get("date_text") or "") or None,
                 author=str(stored.get("author", "")),
                 snippet=make_snippet(stored, q),
             )

@@ -57,7 +57,8 @@ def write_generated_articles(folder: Path, count: int, start: int = 0) -> list[P
     for number in range(start, start + count):
         rng = random.Random(number)
         body = "\n\n".join(rng.sample(sentences, 3))
-        text = f" date 20{10 + number % 10}-{1 + number % 12:02d}\nBản tin số {number}\n\n{body}\n\nTin: PV {number % 7}"
+        header = f" date 20{10 + number % 10}-{1 + number % 12:02d}"
+        text = f"{header}\nBản tin số {number}\n\n{body}\n\nTin: PV {number % 7}"
         path = folder / f"{number // 1000:03d}" / f"article-{number:06d}.txt"
         path.parent.mkdir(exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -252,7 +252,7 @@ def test_watch_picks_up_new_files_and_stops_cleanly(
         assert search(index_dir, "can tho banh dan gian").hits[0].id == "late.txt"
     finally:
         watcher.send_signal(signal.SIGINT)
-        out, err = watcher.communicate(timeout=60)
+        _, err = watcher.communicate(timeout=60)
     assert watcher.returncode == 0, err
     assert "Traceback" not in err
     assert "stopped watching" in err
