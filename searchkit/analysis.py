@@ -45,34 +45,6 @@ STOP_WORDS = frozenset(
 SHINGLE_SEPARATOR = " "
 COMPOUND_SEPARATOR = "_"
 
-#: Word spans precomputed by an indexing worker: (start, end) of each word's
-#: syllables, so the writer process does not run the CRF again.
-WordSpans = list[list[tuple[int, int]]]
-
-
-class SegmentedText(str):
-    """Canonical text (see :func:`canonical`) with its pyvi segmentation, computed in a worker.
-
-    The writer process then replays the words instead of running the CRF again.
-    """
-
-    words: WordSpans
-
-    def __new__(cls, text: str, words: WordSpans) -> SegmentedText:
-        value = super().__new__(cls, text)
-        value.words = words
-        return value
-
-    def __reduce__(self) -> tuple[type[SegmentedText], tuple[str, WordSpans]]:
-        return (SegmentedText, (str(self), self.words))
-
-
-def presegment(text: str) -> SegmentedText:
-    """Canonicalize and segment ``text`` once, for the index writer to replay."""
-    canonical_form = canonical(text)
-    words = [[(syl.start, syl.end) for syl in word] for word in get_segmenter().segment(canonical_form)]
-    return SegmentedText(canonical_form, words)
-
 
 def canonical(text: str) -> str:
     """The form every analyzer input is brought to first (NFC, canonical tones)."""
@@ -107,9 +79,7 @@ class VietnameseTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def _words(self, text: str, value: str, mode: str) -> list[list[Syllable]]:
-        if isinstance(value, SegmentedText):
-            return [[Syllable(text[s:e], s, e) for s, e in word] for word in value.words]
+    def _words(self, text: str, mode: str) -> list[list[Syllable]]:
         if mode == "index":
             return get_segmenter().segment(text)
         return [[syl] for syl in syllables(text)]
@@ -127,11 +97,11 @@ class VietnameseTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        text = value if isinstance(value, SegmentedText) else canonical(value)
+        text = canonical(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         after_break = True
-        for raw_word in self._words(text, value, mode):
+        for raw_word in self._words(text, mode):
             word = _split_underscores(raw_word)
             if not word:
                 continue

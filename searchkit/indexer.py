@@ -1,19 +1,21 @@
 """Incremental indexing: compare the files with the index, analyze what changed, commit once.
 
-The costly step is pyvi's segmentation, so worker processes parse files and
-segment articles while this process feeds Whoosh's writer.  A bounded number
-of files is in flight at once, so memory stays flat on any corpus size.  All
-changes go into one Whoosh commit, which replaces the table of contents
-atomically: a crash at any moment leaves the previous index as it was.
+This process hashes and parses the files (cheap); analysis (pyvi's
+segmentation, the costly step) and posting writing run in Whoosh's own
+writer processes, one per core, fed through a bounded queue so memory stays
+flat on any corpus size.  All changes go into one Whoosh commit, which
+replaces the table of contents atomically: a crash at any moment leaves the
+previous index as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
-import multiprocessing
 import os
-import threading
+import signal
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +24,6 @@ from pathlib import Path
 
 from whoosh.writing import CLEAR
 
-from searchkit.analysis import SegmentedText, presegment
 from searchkit.articles import Article
 from searchkit.errors import IndexProblem
 from searchkit.index import open_or_create, write_lock
@@ -31,9 +32,7 @@ from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
 #: Remembers each file's hash after a successful run, to skip unchanged files
 #: without parsing them.  Only a cache: the index itself is the truth.
 MANIFEST_FILE = "searchkit-files.json"
-#: Files parsed ahead of the writer, per worker.
-QUEUE_PER_WORKER = 16
-#: Below this many files to parse, worker processes cost more than they save.
+#: Below this many files to index, writer processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 24
 WRITE_FAILED = "cannot write the index at {index}: {error}; the previous index is unchanged"
 #: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
@@ -67,14 +66,6 @@ class IndexSummary:
 
 
 @dataclass
-class PreparedArticle:
-    """An article with its text fields already segmented (done in a worker)."""
-
-    article: Article
-    segmented: dict[str, SegmentedText]
-
-
-@dataclass
 class IndexedArticle:
     """What the index already holds of an article, read from its columns."""
 
@@ -94,21 +85,8 @@ def _text_fields(article: Article) -> dict[str, str]:
     }
 
 
-def prepare_file(src: SourceFile) -> list[PreparedArticle] | SkippedFile:
-    """Parse one file and segment its articles; runs in a worker process."""
-    try:
-        articles = read_articles(src)
-    except SkippedFile as skipped:
-        return skipped
-    return [
-        PreparedArticle(a, {name: presegment(text) for name, text in _text_fields(a).items()})
-        for a in articles
-    ]
-
-
-def document_fields(prepared: PreparedArticle) -> dict[str, object]:
-    """The Whoosh document of an article: segmented text to index, plain text to store."""
-    article = prepared.article
+def document_fields(article: Article) -> dict[str, object]:
+    """The Whoosh document of an article."""
     doc: dict[str, object] = {
         "id": article.id,
         "path": article.path,
@@ -117,9 +95,7 @@ def document_fields(prepared: PreparedArticle) -> dict[str, object]:
         "url": article.url,
         "content_hash": article.content_hash,
     }
-    for name, text in _text_fields(article).items():
-        doc[name] = prepared.segmented[name]
-        doc[f"_stored_{name}"] = text
+    doc.update(_text_fields(article))
     # Sortable columns get a value on every document, "" when undated: Whoosh's
     # variable-length column reader fails on a segment whose last documents lack one.
     doc["date_text"] = doc["year"] = doc["month"] = ""
@@ -164,26 +140,46 @@ def _under(source: str, roots: Sequence[str]) -> bool:
     return any(source == root or source.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def _prepare_all(
-    files: Sequence[SourceFile], workers: int
-) -> Iterator[tuple[SourceFile, list[PreparedArticle] | SkippedFile]]:
-    """Prepare files in order, on ``workers`` processes, with a bounded queue."""
-    if workers <= 1 or len(files) < MIN_FILES_FOR_WORKERS:
-        for src in files:
-            yield src, prepare_file(src)
-        return
-    slots = threading.BoundedSemaphore(workers * QUEUE_PER_WORKER)
+def _read_all(files: Sequence[SourceFile]) -> Iterator[tuple[SourceFile, list[Article] | SkippedFile]]:
+    """Each file's articles, or the reason it is skipped, in order."""
+    for src in files:
+        try:
+            yield src, read_articles(src)
+        except SkippedFile as skipped:
+            yield src, skipped
 
-    def feed() -> Iterator[SourceFile]:
-        for src in files:
-            slots.acquire()
-            yield src
 
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        for src, prepared in zip(files, pool.imap(prepare_file, feed()), strict=False):
-            slots.release()
-            yield src, prepared
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_children_die_with_parent = False
+
+
+def _die_with_parent() -> None:
+    """In a forked writer process: be killed when the indexing process dies.
+
+    Without this a ``kill -9`` of ``searchkit index`` leaves Whoosh's writer
+    processes running, still holding the index's locks they inherited.
+    """
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _open_writer(ix: object, workers: int, files: int) -> object:
+    """Whoosh's multi-process writer for large batches, its plain writer for small ones.
+
+    With ``procs`` Whoosh analyzes and writes postings in one process per
+    core; ``multisegment`` keeps their segments instead of merging them at
+    commit, which would cost as much again.
+    """
+    global _children_die_with_parent
+    if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
+        if not _children_die_with_parent and sys.platform.startswith("linux"):
+            os.register_at_fork(after_in_child=_die_with_parent)
+            _children_die_with_parent = True
+        return ix.writer(procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
+    return ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -281,11 +277,11 @@ def _apply(
     on_progress: ProgressCallback | None,
 ) -> None:
     """Write the changes of ``plan`` in one commit; cancel everything on any failure."""
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
+    total = len(plan.to_prepare)
+    writer = _open_writer(ix, workers, total)
     try:
         written: dict[str, str] = {}
-        total = len(plan.to_prepare)
-        for done, (src, result) in enumerate(_prepare_all(plan.to_prepare, workers), start=1):
+        for done, (src, result) in enumerate(_read_all(plan.to_prepare), start=1):
             if isinstance(result, SkippedFile):
                 skip(src.path, str(result))
             else:
@@ -310,7 +306,7 @@ def _apply(
 def _write_file(
     writer: object,
     src: SourceFile,
-    prepared: list[PreparedArticle],
+    articles: list[Article],
     plan: Plan,
     written: dict[str, str],
     summary: IndexSummary,
@@ -318,8 +314,7 @@ def _write_file(
 ) -> None:
     """Add or replace the articles of one file; drop its records that disappeared."""
     produced: set[str] = set()
-    for item in prepared:
-        article = item.article
+    for article in articles:
         if article.id in written:
             skip(src.path, f"duplicate id {article.id!r} (also in {written[article.id]})")
             continue
@@ -329,7 +324,7 @@ def _write_file(
         if known is not None and known.content_hash == article.content_hash:
             summary.unchanged += 1
             continue
-        fields = document_fields(item)
+        fields = document_fields(article)
         if known is None:
             writer.add_document(**fields)  # type: ignore[attr-defined]
             summary.added += 1

@@ -1,6 +1,6 @@
 """The token stream: syllables, folded forms, compounds and shingles at the right positions."""
 
-from searchkit.analysis import analyze, presegment, vietnamese_analyzer
+from searchkit.analysis import analyze
 
 
 def _tokens(text: str, mode: str = "index") -> list[tuple[int, str]]:
@@ -55,12 +55,3 @@ def test_character_offsets_point_into_the_original_text() -> None:
     text = "Thiếu tướng Trần Trung Hòa"
     for _, token, start, end in analyze(text, "highlight"):
         assert fold(text[start:end].lower()) == fold(token)
-
-
-def test_presegmented_text_gives_the_same_tokens_as_segmenting_in_place() -> None:
-    text = "Bộ Công an và Bộ Quốc phòng tổ chức Hội nghị giao ban tại Hà Nội."
-    analyzer = vietnamese_analyzer()
-    direct = [(t.pos, t.text) for t in analyzer(text, positions=True, mode="index")]
-    prepared = presegment(text)
-    replayed = [(t.pos, t.text) for t in analyzer(prepared, positions=True, mode="index")]
-    assert replayed == direct

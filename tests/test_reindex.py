@@ -117,6 +117,23 @@ def _wait_for_lock_holder(index_dir: Path, pid: int, timeout: float = 30) -> Non
     pytest.fail("the index run never took the lock")
 
 
+def _wait_until_no_process_uses(index_dir: Path, timeout: float = 10) -> None:
+    """Writer processes must not outlive a killed ``searchkit index`` (they hold its locks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        users = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if str(index_dir).encode() in cmdline.read_bytes():
+                    users.append(cmdline.parent.name)
+            except OSError:
+                continue
+        if not users:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"processes still use {index_dir} after the run was killed: {users}")
+
+
 @pytest.fixture
 def big_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "big"
@@ -138,6 +155,7 @@ def test_kill_9_mid_run_leaves_the_previous_index_and_the_next_run_completes(
     assert run.poll() is None, "the run ended before it could be killed"
     run.send_signal(signal.SIGKILL)
     run.wait()
+    _wait_until_no_process_uses(index_dir)
 
     assert stats(index_dir).articles == 2  # the previous index, intact
     assert search(index_dir, "bo cong an").hits[0].id == SEED_MEETING
