@@ -3,6 +3,7 @@
 import json
 import subprocess
 from pathlib import Path
+from unicodedata import normalize
 
 import pytest
 from click.testing import CliRunner
@@ -154,3 +155,39 @@ def test_python_dash_m_entry_point(seeds_index: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["hits"][0]["id"] == SEED_MEETING
+
+
+@pytest.mark.parametrize(
+    ("variant", "query", "expected"),
+    [
+        ("exact", "Bộ Công an", SEED_MEETING),
+        ("lower", "bộ công an", SEED_MEETING),
+        ("upper", "BỘ CÔNG AN", SEED_MEETING),
+        ("no diacritics", "bo cong an", SEED_MEETING),
+        ("nfd", normalize("NFD", "Bộ Công an"), SEED_MEETING),
+        ("joined compound", "Bộ công_an", SEED_MEETING),
+        ("field", "title:(bộ công an)", SEED_MEETING),
+        ("field without diacritics", "captions:(phan van giang)", SEED_MEETING),
+        ("old tone style as written", "Trần Trung Hòa", SEED_ENGINEERS),
+        ("new tone style", "Trần Trung Hoà", SEED_ENGINEERS),
+        ("new tone style, nfd", normalize("NFD", "trần trung hoà"), SEED_ENGINEERS),
+        ("d-stroke folded", "dong chu tri hoi nghi", SEED_ENGINEERS),
+    ],
+)
+def test_every_query_variant_finds_the_seed_first_through_the_cli(
+    seeds_index: Path, variant: str, query: str, expected: str
+) -> None:
+    result = run("search", query, "--json", "--index", str(seeds_index))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hits"][0]["id"] == expected, variant
+
+
+def test_variants_through_the_installed_command(seeds_index: Path, searchkit_exe: Path) -> None:
+    for query in ("bo cong an", normalize("NFD", "BỘ CÔNG AN"), "bộ công_an"):
+        found = subprocess.run(
+            [searchkit_exe, "search", query, "--json", "--index", str(seeds_index)],
+            capture_output=True,
+            text=True,
+        )
+        assert found.returncode == 0, found.stderr
+        assert json.loads(found.stdout)["hits"][0]["id"] == SEED_MEETING, query

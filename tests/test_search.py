@@ -113,3 +113,17 @@ def test_damaged_index_is_reported_not_raised_raw(seeds_index: Path, tmp_path: P
         segment.write_bytes(b"garbage")
     with pytest.raises(IndexProblem, match="damaged"):
         search(broken, "bo cong an")
+
+
+def test_search_path_imports_neither_sklearn_nor_the_crf(seeds_index: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from searchkit.search import search; "
+        f"hits = search(__import__('pathlib').Path({str(seeds_index)!r}), 'bo cong an').hits; "
+        "print(hits[0].id); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'numpy', 'scipy', 'pycrfsuite', 'pyvi'}))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.splitlines() == [SEED_MEETING, "[]"]
