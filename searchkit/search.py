@@ -157,33 +157,47 @@ def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
     return _leading_text(str(stored.get("body") or ""))
 
 
-def search(
-    index_dir: Path,
-    text: str,
-    *,
-    limit: int = 10,
-    page: int = 1,
-    sort: str = "relevance",
-    facets: bool = False,
-) -> SearchResults:
-    """Run ``text`` against the index and return one page of ranked hits.
+class Searcher:
+    """An open index, for many searches: the CLI opens one per command, a benchmark keeps one."""
 
-    ``sort="relevance"`` ranks by score, newer first among equal scores;
-    ``sort="date"`` lists newest first.
-    """
-    if sort not in SORTS:
-        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    if limit < 1 or page < 1:
-        raise QueryError("--limit and --page must be 1 or more")
-    ix = open_index(index_dir)
-    q = parse_query(text, ix.schema)
-    with ix.searcher() as searcher:
+    def __init__(self, index_dir: Path) -> None:
+        self.ix = open_index(index_dir)
+        self.searcher = self.ix.searcher()
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 10,
+        page: int = 1,
+        sort: str = "relevance",
+        facets: bool = False,
+    ) -> SearchResults:
+        """Run ``text`` against the index and return one page of ranked hits.
+
+        ``sort="relevance"`` ranks by score, newer first among equal scores;
+        ``sort="date"`` lists newest first.
+        """
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+        if limit < 1 or page < 1:
+            raise QueryError("--limit and --page must be 1 or more")
+        q = parse_query(text, self.ix.schema)
         options: dict[str, object] = {}
         if sort == "date":
             options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
         if facets:
             options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
-        results = searcher.search(q, limit=page * limit, **options)
+        results = self.searcher.search(q, limit=page * limit, **options)
         total = len(results)
         ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]
         if sort == "relevance":
@@ -209,7 +223,21 @@ def search(
                 facet_counts[name] = {
                     str(key): len(docs) for key, docs in groups.items() if key not in (None, "")
                 }
-    return SearchResults(text, total, page, limit, hits, facet_counts)
+        return SearchResults(text, total, page, limit, hits, facet_counts)
+
+
+def search(
+    index_dir: Path,
+    text: str,
+    *,
+    limit: int = 10,
+    page: int = 1,
+    sort: str = "relevance",
+    facets: bool = False,
+) -> SearchResults:
+    """One search on the index at ``index_dir`` (see :meth:`Searcher.search`)."""
+    with Searcher(index_dir) as searcher:
+        return searcher.search(text, limit=limit, page=page, sort=sort, facets=facets)
 
 
 def _newest_first(stored: dict[str, object]) -> float:

@@ -1,0 +1,96 @@
+"""Helpers shared by the benchmarks: corpora, timing whole processes, peak memory, tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+SEARCHKIT = [sys.executable, "-m", "searchkit"]
+
+
+def corpus(size: int, seed: int = 0) -> Path:
+    """``bench/corpus-SIZE`` from make_corpus.py, generated once and reused."""
+    folder = BENCH / (f"corpus-{size}" if seed == 0 else f"corpus-{size}-seed{seed}")
+    if not (folder / ".complete").exists():
+        subprocess.run(
+            [sys.executable, str(BENCH / "make_corpus.py"), str(size), "--out", str(folder), "--seed", str(seed)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        (folder / ".complete").write_text("ok\n")
+    return folder
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.txt"))
+
+
+def corpus_megabytes(folder: Path) -> float:
+    return sum(p.stat().st_size for p in corpus_files(folder)) / 1e6
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KB, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        pid = int(status.parent.name)
+        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    stdout: str
+    returncode: int
+
+
+def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
+    """Run a command, timing it and sampling the peak memory of its whole process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_kb(process.pid))
+        time.sleep(sample_every)
+    elapsed = time.perf_counter() - started
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        sys.stderr.write(stderr)
+    return Run(elapsed, peak / 1024, stdout, process.returncode)
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}"
+
+
+def replace_section(path: Path, name: str, content: str) -> None:
+    """Replace the text between ``<!-- name -->`` and ``<!-- /name -->`` in a Markdown file."""
+    text = path.read_text("utf-8") if path.exists() else ""
+    begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    if begin not in text:
+        text = text.rstrip() + f"\n\n{begin}\n{end}\n"
+    before, _, rest = text.partition(begin)
+    _, _, after = rest.partition(end)
+    path.write_text(f"{before}{begin}\n{content.strip()}\n{end}{after}", "utf-8")
