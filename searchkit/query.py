@@ -46,7 +46,7 @@ def _check_syntax(text: str) -> None:
         raise QueryError(EMPTY_QUERY)
     if text.count('"') % 2:
         raise QueryError('malformed query: a quote is not closed (phrases go between two ")')
-    unquoted = _QUOTED.sub(" ", text)
+    unquoted = _QUOTED.sub("PHRASE", text)
     depth = 0
     for ch in unquoted:
         depth += {"(": 1, ")": -1}.get(ch, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
@@ -69,7 +70,7 @@ def results_text(results: SearchResults) -> str:
         meta.append(hit.path)
         lines.append("   " + " · ".join(meta) + f"  [score {hit.score:.2f}]")
         if hit.snippet:
-            lines.append("   " + segments_terminal(hit.snippet).replace("\n", " "))
+            lines.append("   " + re.sub(r"\s*\n\s*", " ", segments_terminal(hit.snippet)))
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -32,6 +32,12 @@ def test_bad_queries_raise_one_line_errors(text: str, message: str) -> None:
     assert caught.value.exit_code == 2
 
 
+def test_field_with_a_quoted_phrase_is_accepted() -> None:
+    q = parse_query('author:"nguyen ngoc"', SCHEMA)
+    assert ("author", "nguyen") in _terms(q)
+    assert ("body", "nguyen") not in _terms(q)
+
+
 def _terms(q: wq.Query) -> set[tuple[str, str]]:
     return set(q.iter_all_terms())
 

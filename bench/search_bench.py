@@ -1,0 +1,215 @@
+"""Search speed at scale beside what users would otherwise run, measured in the same run.
+
+For each corpus size (from ``bench/make_corpus.py``):
+
+* in-process latency, p50 and p95, of searchkit (an open :class:`Searcher`)
+  and of SQLite FTS5 (``unicode61 remove_diacritics 2``, an open connection)
+  over the same articles, for queries drawn from the corpus: one word, two
+  words, a phrase, diacritic-free words, a field query, a date range, and two
+  words sorted by date;
+* a whole cold ``searchkit search`` process beside ``rg -i`` over the raw files;
+* index size on disk against the corpus size, and the peak memory of a search.
+
+    python bench/search_bench.py --sizes 1000 20000 100000 --write docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (  # noqa: E402  (bench/ is not a package)
+    BENCH,
+    SEARCHKIT,
+    corpus,
+    corpus_files,
+    corpus_megabytes,
+    machine,
+    replace_section,
+    run_measured,
+)
+
+from searchkit.articles import Article  # noqa: E402
+from searchkit.index import FIELD_BOOSTS, TEXT_FIELDS, index_size  # noqa: E402
+from searchkit.ingest import discover, read_articles  # noqa: E402
+from searchkit.normalize import fold  # noqa: E402
+from searchkit.search import Searcher  # noqa: E402
+
+KINDS = ("one word", "two words", "phrase", "no diacritics", "field", "date range", "sorted by date")
+QUERIES_PER_KIND = 40
+COLD_QUERIES = 8
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def load_articles(folder: Path) -> list[Article]:
+    return [a for src in discover([str(folder)]) for a in read_articles(src)]
+
+
+def draw_queries(articles: list[Article], seed: int = 7) -> list[tuple[str, str, str | None]]:
+    """(kind, text, fts5 form) triples; text is searchkit syntax, fts5 form the same query for FTS5."""
+    rng = random.Random(seed)
+    drawn = []
+    for kind in KINDS:
+        for _ in range(QUERIES_PER_KIND):
+            article = rng.choice(articles)
+            words = WORD.findall(article.body)
+            at = rng.randrange(0, max(1, len(words) - 3))
+            one, two, three = words[at : at + 3] if len(words) >= 3 else (["tin"] * 3)
+            title_words = WORD.findall(article.title) or ["tin"]
+            year = rng.randrange(2015, 2024)
+            drawn.append((kind, *_forms(kind, one, two, three, rng.choice(title_words), year)))
+    return drawn
+
+
+def _quoted(*words: str) -> str:
+    return " ".join(f'"{w}"' for w in words)
+
+
+def _forms(kind: str, one: str, two: str, three: str, title_word: str, year: int) -> tuple[str, str]:
+    if kind == "one word":
+        return one, _quoted(one)
+    if kind == "two words":
+        return f"{one} {two}", _quoted(one, two)
+    if kind == "phrase":
+        return f'"{one} {two} {three}"', f'"{one} {two} {three}"'
+    if kind == "no diacritics":
+        folded = fold(f"{one} {two}").lower()
+        return folded, _quoted(*folded.split())
+    if kind == "field":
+        return f"title:{title_word}", f"title : {_quoted(title_word)}"
+    if kind == "date range":
+        return f"{one} date:[{year}-01 to {year}-12]", f"{_quoted(one)}|{year}"
+    return f"{one} {two}", f"{_quoted(one, two)}|sort"
+
+
+def fts5_database(articles: list[Article]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, date UNINDEXED, title, captions, body, author, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    db.executemany(
+        "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (a.id, a.date.iso if a.date else "", a.title, "\n".join(a.captions), a.body, a.author)
+            for a in articles
+        ],
+    )
+    return db
+
+
+def fts5_search(db: sqlite3.Connection, form: str) -> list[str]:
+    weights = ", ".join(str(FIELD_BOOSTS[f]) for f in TEXT_FIELDS)
+    expression, _, extra = form.partition("|")
+    where, order = "docs MATCH ?", f"bm25(docs, 0, 0, {weights})"
+    params: list[object] = [expression]
+    if extra == "sort":
+        order = "date DESC"
+    elif extra:
+        where += " AND date >= ? AND date < ?"
+        params += [extra, str(int(extra) + 1)]
+    rows = db.execute(f"SELECT id FROM docs WHERE {where} ORDER BY {order} LIMIT 10", params)
+    return [row[0] for row in rows]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def timed(run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    return (time.perf_counter() - started) * 1000
+
+
+def in_process(index_dir: Path, db: sqlite3.Connection, queries: list[tuple[str, str, str]]) -> list[str]:
+    rows = []
+    with Searcher(index_dir) as searcher:
+        for text, _ in ((q[1], q[2]) for q in queries[:5]):
+            searcher.search(text)  # warm the caches as a long-running process would have them
+        for kind in KINDS:
+            ours, theirs = [], []
+            for q_kind, text, form in queries:
+                if q_kind != kind:
+                    continue
+                sort = "date" if kind == "sorted by date" else "relevance"
+                ours.append(timed(lambda text=text, sort=sort: searcher.search(text, sort=sort)))
+                theirs.append(timed(lambda form=form: fts5_search(db, form)))
+            p50, p95 = percentile(ours, 0.5), percentile(ours, 0.95)
+            f50, f95 = percentile(theirs, 0.5), percentile(theirs, 0.95)
+            rows.append(
+                f"| {kind} | {len(ours)} | {p50:.1f} | {p95:.1f} | {f50:.1f} | {f95:.1f} | {p95 / f95:.1f}× |"
+            )
+    return rows
+
+
+def cold(index_dir: Path, folder: Path, queries: list[tuple[str, str, str]]) -> tuple[list[str], float]:
+    rows, peak = [], 0.0
+    for kind, text, _ in queries[:: max(1, len(queries) // COLD_QUERIES)][:COLD_QUERIES]:
+        if kind not in ("one word", "two words", "phrase"):
+            continue
+        ours = run_measured([*SEARCHKIT, "search", text, "--index", str(index_dir)])
+        peak = max(peak, ours.peak_mb)
+        literal = text.strip('"')
+        rg = run_measured(["rg", "-i", "-l", "-F", literal, str(folder)])
+        rows.append(f"| `{text}` | {ours.seconds * 1000:.0f} | {rg.seconds * 1000:.0f} | {ours.seconds / rg.seconds:.2f} |")
+    return rows, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000, 100000])
+    parser.add_argument("--write", type=Path, help="Markdown file whose search-bench section is replaced.")
+    args = parser.parse_args()
+    if not shutil.which("rg"):
+        sys.exit("rg (Debian package ripgrep) is needed for the cold-process comparison")
+    sections = [
+        f"Machine: {machine()}. Command: `python bench/search_bench.py --sizes {' '.join(map(str, args.sizes))}`.",
+    ]
+    for size in args.sizes:
+        folder = corpus(size)
+        index_dir = BENCH / "results" / f"index-{size}"
+        if not (index_dir / "searchkit-files.json").exists():
+            built = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--quiet"])
+            assert built.returncode == 0
+        articles = load_articles(folder)
+        queries = draw_queries(articles)
+        db = fts5_database(articles)
+        latency = in_process(index_dir, db, queries)
+        cold_rows, peak = cold(index_dir, folder, queries)
+        raw_mb = corpus_megabytes(folder)
+        sections += [
+            "",
+            f"### {size:,} articles ({raw_mb:.0f} MB of text, {len(corpus_files(folder)):,} files)",
+            "",
+            "| query kind | queries | searchkit p50 ms | p95 ms | FTS5 p50 ms | p95 ms | p95 ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            *latency,
+            "",
+            "| cold query | `searchkit search` ms | `rg -i -l -F` ms | ratio |",
+            "|---|---:|---:|---:|",
+            *cold_rows,
+            "",
+            f"Index on disk: {index_size(index_dir) / 1e6:.0f} MB, {index_size(index_dir) / 1e6 / raw_mb:.2f}× the raw "
+            f"text. Peak memory of a cold search process: {peak:.0f} MB.",
+        ]
+        print("\n".join(sections[-12:]), flush=True)
+    table = "\n".join(sections)
+    if args.write:
+        replace_section(args.write, "search-bench", table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
