@@ -28,9 +28,6 @@ from whoosh.analysis import Analyzer, Filter, LowercaseFilter, Token, Tokenizer
 from searchkit.normalize import canonical_text, fold
 from searchkit.segment import Syllable, get_segmenter, syllables
 
-#: Punctuation that ends a clause: no shingle is made across it.
-CLAUSE_BREAKS = frozenset('.,;:!?()[]{}"“”…\n')
-
 #: Function words that carry no meaning for search.  They stay in the index
 #: (so quoted phrases match exactly) but an unquoted query does not require them.
 STOP_WORDS = frozenset(
@@ -70,7 +67,8 @@ class VietnameseTokenizer(Tokenizer):
     """Yields one token per syllable; marks compound starts and clause breaks.
 
     Each token carries ``compound`` (the joined word at its first syllable, or
-    None), ``compound_end`` and ``after_break`` (True after punctuation).
+    None) and ``compound_end``.  Punctuation takes no position, as in Whoosh's
+    own tokenizers, so phrases and shingles run across it.
     """
 
     def __eq__(self, other: object) -> bool:
@@ -100,13 +98,11 @@ class VietnameseTokenizer(Tokenizer):
         text = canonical(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        after_break = True
         for raw_word in self._words(text, mode):
             word = _split_underscores(raw_word)
             if not word:
                 continue
             if word[0].is_punctuation:
-                after_break = after_break or any(ch in CLAUSE_BREAKS for ch in word[0].text)
                 continue
             pieces = [syl for syl in word if not syl.is_punctuation]
             compound = (
@@ -118,8 +114,6 @@ class VietnameseTokenizer(Tokenizer):
                 token.stopped = False
                 token.compound = compound if index == 0 else None
                 token.compound_end = start_char + pieces[-1].end
-                token.after_break = after_break
-                after_break = False
                 if keeporiginal:
                     token.original = token.text
                 token.pos = pos
@@ -153,7 +147,6 @@ class VariantsFilter(Filter):
             text, pos, start, end = token.text, token.pos, token.startchar, token.endchar
             folded = fold(text)
             compound = token.compound
-            after_break = token.after_break
             yield token
             if folded != text:
                 token.text = folded
@@ -162,7 +155,7 @@ class VariantsFilter(Filter):
                 token.text = fold(compound.lower())
                 token.endchar = token.compound_end
                 yield token
-            if previous is not None and not after_break:
+            if previous is not None:
                 token.text = previous[0] + SHINGLE_SEPARATOR + folded
                 token.pos, token.startchar, token.endchar = previous[1], previous[2], end
                 yield token

@@ -101,12 +101,25 @@ def _expand_term(q: wq.Term) -> wq.Query:
 
 
 def _expand_phrase(q: wq.Phrase) -> wq.Query:
+    """A phrase looked up through its folded shingles, exact spellings ranked first.
+
+    Two syllables are one shingle term; longer phrases are a phrase of
+    shingles, whose posting lists are far shorter than those of common
+    syllables (``bộ``, ``công``, ``an``).  A phrase with a slop cannot use
+    shingles and stays a phrase of syllables, folded.
+    """
     folded = [fold(word) for word in q.words]
-    if folded == list(q.words):
-        return q
-    exact = wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost, char_ranges=q.char_ranges)
-    loose = wq.Phrase(q.fieldname, folded, slop=q.slop, boost=q.boost, char_ranges=q.char_ranges)
-    return wq.Or([exact, loose])
+    if q.slop > 1:
+        exact = wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost)
+        loose = wq.Phrase(q.fieldname, folded, slop=q.slop, boost=q.boost)
+        return exact if folded == list(q.words) else wq.Or([exact, loose])
+    shingles = [first + SHINGLE_SEPARATOR + second for first, second in itertools.pairwise(folded)]
+    if len(shingles) == 1:
+        match: wq.Query = wq.Term(q.fieldname, shingles[0], boost=q.boost)
+    else:
+        match = wq.Phrase(q.fieldname, shingles, boost=q.boost)
+    exact_words = [wq.Term(q.fieldname, word, boost=q.boost) for word in q.words if has_diacritics(word)]
+    return wq.AndMaybe(match, wq.Or(exact_words)) if exact_words else match
 
 
 def _expand(q: wq.Query) -> wq.Query:

@@ -34,8 +34,15 @@ def test_bad_queries_raise_one_line_errors(text: str, message: str) -> None:
 
 def test_field_with_a_quoted_phrase_is_accepted() -> None:
     q = parse_query('author:"nguyen ngoc"', SCHEMA)
-    assert ("author", "nguyen") in _terms(q)
-    assert ("body", "nguyen") not in _terms(q)
+    assert _terms(q) == {("author", "nguyen ngoc")}
+
+
+def test_phrases_are_looked_up_through_shingles() -> None:
+    two = parse_query('"công an"', SCHEMA)
+    assert ("body", "cong an") in _terms(two)
+    three = parse_query('"bộ công an"', SCHEMA)
+    assert {("body", "bo cong"), ("body", "cong an"), ("body", "bộ")} <= _terms(three)
+    assert ("body", "bo") not in _terms(three)
 
 
 def _terms(q: wq.Query) -> set[tuple[str, str]]:
