@@ -20,7 +20,15 @@ def corpus(size: int, seed: int = 0) -> Path:
     folder = BENCH / (f"corpus-{size}" if seed == 0 else f"corpus-{size}-seed{seed}")
     if not (folder / ".complete").exists():
         subprocess.run(
-            [sys.executable, str(BENCH / "make_corpus.py"), str(size), "--out", str(folder), "--seed", str(seed)],
+            [
+                sys.executable,
+                str(BENCH / "make_corpus.py"),
+                str(size),
+                "--out",
+                str(folder),
+                "--seed",
+                str(seed),
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -42,9 +50,7 @@ def _tree_rss_kb(root_pid: int) -> int:
     rss: dict[int, int] = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(
-                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
-            )
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
         except OSError:
             continue
         pid = int(status.parent.name)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402  (bench/ is not a package)
+from common import (
     SEARCHKIT,
     corpus,
     corpus_files,

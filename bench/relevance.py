@@ -162,9 +162,7 @@ def whoosh_standard_engine(articles: list[Article], workdir: Path) -> Search:
     ix = wi.create_in(str(folder), schema)
     with ix.writer() as writer:
         for a in articles:
-            writer.add_document(
-                id=a.id, title=a.title, captions="\n".join(a.captions), body=a.body, author=a.author
-            )
+            writer.add_document(id=a.id, title=a.title, captions="\n".join(a.captions), body=a.body, author=a.author)
     parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
     searcher = ix.searcher()
 

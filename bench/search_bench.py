@@ -20,7 +20,6 @@ import random
 import re
 import shutil
 import sqlite3
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402  (bench/ is not a package)
+from common import (
     BENCH,
     SEARCHKIT,
     corpus,
@@ -39,11 +38,11 @@ from common import (  # noqa: E402  (bench/ is not a package)
     run_measured,
 )
 
-from searchkit.articles import Article  # noqa: E402
-from searchkit.index import FIELD_BOOSTS, TEXT_FIELDS, index_size  # noqa: E402
-from searchkit.ingest import discover, read_articles  # noqa: E402
-from searchkit.normalize import fold  # noqa: E402
-from searchkit.search import Searcher  # noqa: E402
+from searchkit.articles import Article
+from searchkit.index import FIELD_BOOSTS, TEXT_FIELDS, index_size
+from searchkit.ingest import discover, read_articles
+from searchkit.normalize import fold
+from searchkit.search import Searcher
 
 KINDS = ("one word", "two words", "phrase", "no diacritics", "field", "date range", "sorted by date")
 QUERIES_PER_KIND = 40
@@ -100,10 +99,7 @@ def fts5_database(articles: list[Article]) -> sqlite3.Connection:
     )
     db.executemany(
         "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (a.id, a.date.iso if a.date else "", a.title, "\n".join(a.captions), a.body, a.author)
-            for a in articles
-        ],
+        [(a.id, a.date.iso if a.date else "", a.title, "\n".join(a.captions), a.body, a.author) for a in articles],
     )
     return db
 
@@ -124,7 +120,7 @@ def fts5_search(db: sqlite3.Connection, form: str) -> list[str]:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def timed(run: Callable[[], object]) -> float:
@@ -148,9 +144,7 @@ def in_process(index_dir: Path, db: sqlite3.Connection, queries: list[tuple[str,
                 theirs.append(timed(lambda form=form: fts5_search(db, form)))
             p50, p95 = percentile(ours, 0.5), percentile(ours, 0.95)
             f50, f95 = percentile(theirs, 0.5), percentile(theirs, 0.95)
-            rows.append(
-                f"| {kind} | {len(ours)} | {p50:.1f} | {p95:.1f} | {f50:.1f} | {f95:.1f} | {p95 / f95:.1f}× |"
-            )
+            rows.append(f"| {kind} | {len(ours)} | {p50:.1f} | {p95:.1f} | {f50:.1f} | {f95:.1f} | {p95 / f95:.1f}× |")
     return rows
 
 
@@ -163,7 +157,9 @@ def cold(index_dir: Path, folder: Path, queries: list[tuple[str, str, str]]) -> 
         peak = max(peak, ours.peak_mb)
         literal = text.strip('"')
         rg = run_measured(["rg", "-i", "-l", "-F", literal, str(folder)])
-        rows.append(f"| `{text}` | {ours.seconds * 1000:.0f} | {rg.seconds * 1000:.0f} | {ours.seconds / rg.seconds:.2f} |")
+        rows.append(
+            f"| `{text}` | {ours.seconds * 1000:.0f} | {rg.seconds * 1000:.0f} | {ours.seconds / rg.seconds:.2f} |"
+        )
     return rows, peak
 
 

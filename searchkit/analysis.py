@@ -105,9 +105,7 @@ class VietnameseTokenizer(Tokenizer):
             if word[0].is_punctuation:
                 continue
             pieces = [syl for syl in word if not syl.is_punctuation]
-            compound = (
-                COMPOUND_SEPARATOR.join(syl.text.rstrip(".") for syl in pieces) if len(pieces) > 1 else None
-            )
+            compound = COMPOUND_SEPARATOR.join(syl.text.rstrip(".") for syl in pieces) if len(pieces) > 1 else None
             for index, syl in enumerate(pieces):
                 token.text = syl.text.rstrip(".") or syl.text
                 token.boost = 1.0

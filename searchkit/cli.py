@@ -69,9 +69,7 @@ def index_option(command: F) -> F:
 
 def json_option(command: F) -> F:
     """``--json``: machine-readable output, one JSON object."""
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")(
-        command
-    )
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")(command)
 
 
 def print_json(data: object) -> None:
@@ -121,9 +119,7 @@ def _check_text_argument(text: str) -> str:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild the index from scratch instead of updating it.")
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core)."
-)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
@@ -174,12 +170,8 @@ def index_command(
 @cli.command("search")
 @click.argument("query")
 @index_option
-@click.option(
-    "--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Hits per page."
-)
-@click.option(
-    "--page", "-p", type=click.IntRange(min=1), default=1, show_default=True, help="Page of results to show."
-)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Hits per page.")
+@click.option("--page", "-p", type=click.IntRange(min=1), default=1, show_default=True, help="Page of results to show.")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "date"]),
@@ -275,9 +267,7 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     help="Folder to write the site into (replaced atomically if it exists).",
 )
 @click.option("--all", "archive", is_flag=True, help="Also write the browsable archive of the whole index.")
-@click.option(
-    "--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True, help="Hits per query."
-)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True, help="Hits per query.")
 @click.option(
     "--templates",
     "template_dir",

@@ -24,8 +24,7 @@ class IndexProblem(SearchkitError):
 class IndexMissing(IndexProblem):
     def __init__(self, index_dir: Path) -> None:
         super().__init__(
-            f"no index at {index_dir}: create it with `searchkit index PATH...` "
-            "(or point --index at an existing one)"
+            f"no index at {index_dir}: create it with `searchkit index PATH...` (or point --index at an existing one)"
         )
 
 

@@ -237,11 +237,7 @@ def _parse_html(text: str) -> ParsedText:
     if not title and soup.title:
         title = soup.title.get_text(" ", strip=True)
     root = (
-        soup.find("article")
-        or soup.find(attrs={"itemprop": "articleBody"})
-        or soup.find("main")
-        or soup.body
-        or soup
+        soup.find("article") or soup.find(attrs={"itemprop": "articleBody"}) or soup.find("main") or soup.body or soup
     )
     captions = [fig.get_text(" ", strip=True) for fig in root.find_all("figcaption")]
     for fig in root.find_all("figcaption"):

@@ -95,9 +95,7 @@ def _drop_stop_words(q: wq.Query) -> wq.Query:
 def _expand_term(q: wq.Term) -> wq.Query:
     if not has_diacritics(q.text):
         return q
-    return wq.Or(
-        [wq.Term(q.fieldname, q.text, boost=q.boost), wq.Term(q.fieldname, fold(q.text), boost=q.boost)]
-    )
+    return wq.Or([wq.Term(q.fieldname, q.text, boost=q.boost), wq.Term(q.fieldname, fold(q.text), boost=q.boost)])
 
 
 def _expand_phrase(q: wq.Phrase) -> wq.Query:

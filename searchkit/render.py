@@ -12,9 +12,7 @@ from searchkit.search import Hit, SearchResults, Segments, Stats
 
 def segments_terminal(segments: Segments) -> str:
     """Matched words in bold yellow; click strips the styling when output is piped."""
-    return "".join(
-        click.style(text, fg="yellow", bold=True) if matched else text for text, matched in segments
-    )
+    return "".join(click.style(text, fg="yellow", bold=True) if matched else text for text, matched in segments)
 
 
 def segments_plain(segments: Segments) -> tuple[str, list[list[int]]]:

@@ -126,9 +126,7 @@ def highlight_text(text: str, terms: frozenset[str], whole: bool = False) -> Seg
         fragmenter: highlight.Fragmenter = highlight.WholeFragmenter(charlimit=None)
         top = 1
     else:
-        fragmenter = highlight.ContextFragmenter(
-            maxchars=SNIPPET_MAX_CHARS, surround=SNIPPET_SURROUND, charlimit=None
-        )
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_MAX_CHARS, surround=SNIPPET_SURROUND, charlimit=None)
         top = SNIPPET_FRAGMENTS
     if not terms or not text:
         return [(text, False)] if whole and text else []
@@ -220,9 +218,7 @@ class Searcher:
         if facets:
             for name in ("month", "author"):
                 groups = results.groups(name)
-                facet_counts[name] = {
-                    str(key): len(docs) for key, docs in groups.items() if key not in (None, "")
-                }
+                facet_counts[name] = {str(key): len(docs) for key, docs in groups.items() if key not in (None, "")}
         return SearchResults(text, total, page, limit, hits, facet_counts)
 
 
@@ -260,8 +256,7 @@ def highlight_article(stored: dict[str, object], text: str, schema_dir: Path) ->
     ix = open_index(schema_dir)
     q = parse_query(text, ix.schema)
     return {
-        name: highlight_text(str(stored.get(name) or ""), _query_terms(q, name), whole=True)
-        for name in TEXT_FIELDS
+        name: highlight_text(str(stored.get(name) or ""), _query_terms(q, name), whole=True) for name in TEXT_FIELDS
     }
 
 

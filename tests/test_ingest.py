@@ -109,9 +109,7 @@ def test_json_export(tmp_path: Path) -> None:
 
 
 def test_json_lines_export(tmp_path: Path) -> None:
-    lines = [
-        json.dumps({"id": n, "title": f"Tin {n}", "text": "Nội dung."}, ensure_ascii=False) for n in (1, 2)
-    ]
+    lines = [json.dumps({"id": n, "title": f"Tin {n}", "text": "Nội dung."}, ensure_ascii=False) for n in (1, 2)]
     (tmp_path / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (src,) = list(discover([str(tmp_path)]))
     assert [a.id for a in read_articles(src)] == ["1", "2"]

@@ -251,18 +251,14 @@ def test_unwritable_index_location_is_one_line(seeds_copy: Path, tmp_path: Path,
     assert result.stderr.count("\n") == 1 and "cannot write the index" in result.stderr
 
 
-def test_watch_picks_up_new_files_and_stops_cleanly(
-    seeds_copy: Path, tmp_path: Path, searchkit_exe: Path
-) -> None:
+def test_watch_picks_up_new_files_and_stops_cleanly(seeds_copy: Path, tmp_path: Path, searchkit_exe: Path) -> None:
     index_dir = tmp_path / "ix"
     watcher = _start_index(searchkit_exe, seeds_copy, index_dir, "--watch", "--interval", "0.2")
     try:
         deadline = time.monotonic() + 60
         while not (index_dir / "searchkit-files.json").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        (seeds_copy / "late.txt").write_text(
-            "Tin muộn\n\nCần Thơ khai mạc lễ hội bánh dân gian.", encoding="utf-8"
-        )
+        (seeds_copy / "late.txt").write_text("Tin muộn\n\nCần Thơ khai mạc lễ hội bánh dân gian.", encoding="utf-8")
         while time.monotonic() < deadline:
             if stats(index_dir).articles == 3:
                 break
