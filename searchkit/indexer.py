@@ -14,10 +14,11 @@ import contextlib
 import ctypes
 import json
 import os
+import re
 import signal
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,11 +57,13 @@ class IndexSummary:
         return self.added + self.updated
 
     def line(self) -> str:
-        """The one summary line ``searchkit index`` prints."""
+        """The one summary line ``searchkit index`` prints, skip reasons counted by kind."""
         rate = self.written / self.elapsed if self.elapsed > 0 else 0.0
+        kinds = Counter(re.split(r" \(| at | on |:", reason, maxsplit=1)[0] for _, reason in self.skipped)
+        reasons = " (" + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) + ")" if kinds else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped{reasons} "
             f"in {self.elapsed:.1f}s ({rate:.1f} articles/s)"
         )
 
