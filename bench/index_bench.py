@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 from multiprocessing import Pool
 from pathlib import Path
@@ -56,37 +55,38 @@ def main() -> int:
     args = parser.parse_args()
 
     rows, memory, full_seconds = [], [], {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
-            folder = corpus(size)
-            megabytes = corpus_megabytes(folder)
-            ceiling = segmentation_ceiling(folder, args.workers)
-            index_dir = Path(tmp) / f"ix-{size}"
-            build = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--full"])
-            assert build.returncode == 0, "full build failed"
-            full_seconds[size] = build.seconds
-            rows.append(
-                f"| {size:,} | {megabytes:.1f} | {size / ceiling:.1f} art/s, {megabytes / ceiling:.2f} MB/s "
-                f"| {size / build.seconds:.1f} art/s, {megabytes / build.seconds:.2f} MB/s "
-                f"| {ceiling / build.seconds:.0%} |"
-            )
-            memory.append(f"| {size:,} | {build.peak_mb:.0f} MB |")
-            print(rows[-1], memory[-1], build.stdout.strip(), flush=True)
-
-        largest = max(args.sizes)
-        index_dir = Path(tmp) / f"ix-{largest}"
-        extra = corpus(10, seed=1)
-        target = corpus(largest) / "new-articles"
-        shutil.copytree(extra, target, ignore=shutil.ignore_patterns(".complete"))
-        try:
-            update = run_measured([*SEARCHKIT, "index", str(corpus(largest)), "--index", str(index_dir)])
-        finally:
-            shutil.rmtree(target)
-        print(update.stdout.strip())
-        incremental = (
-            f"| 10 new articles into {largest:,} | {update.seconds:.2f} s | full build {full_seconds[largest]:.1f} s "
-            f"| {update.seconds / full_seconds[largest]:.2%} | `{update.stdout.strip()}` |"
+    for size in args.sizes:
+        folder = corpus(size)
+        megabytes = corpus_megabytes(folder)
+        ceiling = segmentation_ceiling(folder, args.workers)
+        index_dir = RESULTS / f"index-{size}"  # kept: search_bench.py reuses it
+        build = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--full"])
+        assert build.returncode == 0, "full build failed"
+        full_seconds[size] = build.seconds
+        rows.append(
+            f"| {size:,} | {megabytes:.1f} | {size / ceiling:.1f} art/s, {megabytes / ceiling:.2f} MB/s "
+            f"| {size / build.seconds:.1f} art/s, {megabytes / build.seconds:.2f} MB/s "
+            f"| {ceiling / build.seconds:.0%} |"
         )
+        memory.append(f"| {size:,} | {build.peak_mb:.0f} MB |")
+        print(rows[-1], memory[-1], build.stdout.strip(), flush=True)
+
+    largest = max(args.sizes)
+    index_dir = RESULTS / f"index-{largest}"
+    extra = corpus(10, seed=1)
+    target = corpus(largest) / "new-articles"
+    shutil.copytree(extra, target, ignore=shutil.ignore_patterns(".complete"))
+    try:
+        update = run_measured([*SEARCHKIT, "index", str(corpus(largest)), "--index", str(index_dir)])
+    finally:
+        shutil.rmtree(target)
+    print(update.stdout.strip())
+    restore = run_measured([*SEARCHKIT, "index", str(corpus(largest)), "--index", str(index_dir)])
+    print("restored:", restore.stdout.strip())
+    incremental = (
+        f"| 10 new articles into {largest:,} | {update.seconds:.2f} s | full build {full_seconds[largest]:.1f} s "
+        f"| {update.seconds / full_seconds[largest]:.2%} | `{update.stdout.strip()}` |"
+    )
     table = "\n".join(
         [
             f"Machine: {machine()}; {args.workers} workers. Command: "

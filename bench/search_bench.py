@@ -28,7 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
-    BENCH,
     SEARCHKIT,
     corpus,
     corpus_files,
@@ -175,7 +174,7 @@ def main() -> int:
     ]
     for size in args.sizes:
         folder = corpus(size)
-        index_dir = BENCH / "results" / f"index-{size}"
+        index_dir = RESULTS / f"index-{size}"
         if not (index_dir / "searchkit-files.json").exists():
             built = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--quiet"])
             assert built.returncode == 0
