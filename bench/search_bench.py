@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    RESULTS,
     SEARCHKIT,
     corpus,
     corpus_files,
