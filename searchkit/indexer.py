@@ -198,7 +198,9 @@ class Plan:
     manifest: dict[str, str]
 
 
-def _plan(paths: list[str], ix: object, index_dir: Path, full: bool, summary: IndexSummary) -> Plan:
+def _plan(
+    paths: list[str], ix: object, index_dir: Path, full: bool, skip: Callable[[str, str], None], summary: IndexSummary
+) -> Plan:
     """Hash every file and keep those whose bytes differ from the last successful run."""
     indexed = {} if full else read_indexed(ix)
     by_source: dict[str, set[str]] = defaultdict(set)
@@ -206,14 +208,14 @@ def _plan(paths: list[str], ix: object, index_dir: Path, full: bool, summary: In
         by_source[known.source].add(article_id)
     old_manifest = {} if full else _load_manifest(index_dir)
     manifest = {source: digest for source, digest in old_manifest.items() if source in by_source}
-    files = list(discover(paths))
+    files = list(discover(paths, on_skip=skip))
     to_prepare: list[SourceFile] = []
     hashes: dict[str, str] = {}
     for src in files:
         try:
             hashes[src.source] = src.file_hash()
         except OSError as error:
-            summary.skipped.append((src.path, f"cannot read: {error.strerror or error}"))
+            skip(src.path, f"cannot read: {error.strerror or error}")
             continue
         if manifest.get(src.source) == hashes[src.source] and src.source in by_source:
             summary.unchanged += len(by_source[src.source])
@@ -258,7 +260,7 @@ def index_paths(
     try:
         with write_lock(index_dir, wait=wait, on_wait=on_wait):
             ix = open_or_create(index_dir)
-            plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, summary)
+            plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, skip, summary)
             if on_progress:
                 on_progress(0, len(plan.to_prepare))
             if full or plan.to_prepare or _gone_sources(plan):

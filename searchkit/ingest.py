@@ -12,7 +12,7 @@ import codecs
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,24 +61,47 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile]:
+def printable(path: str) -> str:
+    """A path as it can be shown and stored: undecodable bytes of its name become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def discover(
+    paths: Iterable[str | os.PathLike[str]], on_skip: Callable[[str, str], None] | None = None
+) -> Iterator[SourceFile]:
     """The files to index under ``paths``, in a stable order.
 
     A folder is walked recursively for supported suffixes (hidden entries
-    skipped); a file named directly is read whatever its suffix.
+    skipped); a file named directly is read whatever its suffix.  Folders
+    that cannot be listed, and files whose names are not UTF-8 (an index
+    stores text), go to ``on_skip(path, reason)`` instead.
     """
+
+    def skip(path: str, reason: str) -> None:
+        if on_skip:
+            on_skip(printable(path), reason)
+
+    def unlistable(error: OSError) -> None:
+        skip(error.filename or "?", f"cannot list folder: {error.strerror or error}")
+
     for given in paths:
         given_str = os.fspath(given)
         absolute = os.path.abspath(given_str)
         if os.path.isfile(absolute):
-            yield SourceFile(given_str, absolute, absolute, os.path.basename(absolute))
+            if printable(absolute) != absolute:
+                skip(absolute, "file name is not valid UTF-8: rename the file")
+            else:
+                yield SourceFile(given_str, absolute, absolute, os.path.basename(absolute))
             continue
-        for folder, dirnames, filenames in os.walk(absolute):
+        for folder, dirnames, filenames in os.walk(absolute, onerror=unlistable):
             dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
             for name in sorted(filenames):
                 if _is_hidden(name) or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
                     continue
                 full = os.path.join(folder, name)
+                if printable(full) != full:
+                    skip(full, "file name is not valid UTF-8: rename the file")
+                    continue
                 rel = os.path.relpath(full, absolute)
                 yield SourceFile(
                     os.path.join(given_str, rel),

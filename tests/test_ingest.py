@@ -175,3 +175,14 @@ def test_discovery_ids_are_relative_to_the_root_and_skip_hidden_files(tmp_path: 
     found = list(discover([str(tmp_path)]))
     assert [src.rel_id for src in found] == ["2020/07/a.txt"]
     assert found[0].path == str(tmp_path / "2020" / "07" / "a.txt")
+
+
+def test_file_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    import os
+
+    os.close(os.open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.txt"), os.O_CREAT | os.O_WRONLY))
+    (tmp_path / "ok.txt").write_text("Tin\n\nNội dung.", encoding="utf-8")
+    skipped: list[tuple[str, str]] = []
+    found = list(discover([str(tmp_path)], on_skip=lambda path, reason: skipped.append((path, reason))))
+    assert [src.rel_id for src in found] == ["ok.txt"]
+    assert skipped == [(str(tmp_path / "caf\ufffd.txt"), "file name is not valid UTF-8: rename the file")]
