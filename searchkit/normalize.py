@@ -101,7 +101,12 @@ def fold(term: str) -> str:
     """
     if _THOUSANDS.match(term):
         return term.replace(".", "").replace(",", "")
-    stripped = "".join(ch for ch in unicodedata.normalize("NFD", term) if not unicodedata.combining(ch))
+    return strip_marks(term)
+
+
+def strip_marks(text: str) -> str:
+    """Any text without diacritics, ``đ`` as ``d``: the folding a browser can repeat in one line."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
     return nfc(stripped.replace("đ", "d").replace("Đ", "D"))
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from whoosh import highlight
 from whoosh import query as wq
+from whoosh.fields import Schema
 from whoosh.sorting import FieldFacet
 
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
-from searchkit.index import TEXT_FIELDS, index_size, open_index
+from searchkit.index import index_size, open_index
 from searchkit.query import parse_query
 
 Segments = list[tuple[str, bool]]
@@ -114,6 +115,11 @@ class SegmentsFormatter(highlight.Formatter):
 
 def _query_terms(q: wq.Query, fieldname: str) -> frozenset[str]:
     return frozenset(text for name, text in q.iter_all_terms() if name == fieldname)
+
+
+def query_terms(schema: Schema, text: str, fieldname: str) -> frozenset[str]:
+    """The terms query ``text`` looks up in ``fieldname``: what highlighting marks there."""
+    return _query_terms(parse_query(text, schema), fieldname)
 
 
 def highlight_text(text: str, terms: frozenset[str], whole: bool = False) -> Segments:
@@ -251,15 +257,6 @@ def get_article(index_dir: Path, article_id: str) -> dict[str, object]:
     return stored
 
 
-def highlight_article(stored: dict[str, object], text: str, schema_dir: Path) -> dict[str, Segments]:
-    """Every text field of an article, whole, with the words of query ``text`` marked."""
-    ix = open_index(schema_dir)
-    q = parse_query(text, ix.schema)
-    return {
-        name: highlight_text(str(stored.get(name) or ""), _query_terms(q, name), whole=True) for name in TEXT_FIELDS
-    }
-
-
 def stats(index_dir: Path, top: int = 10) -> Stats:
     """Number of articles, date range, size on disk and the most frequent authors."""
     ix = open_index(index_dir)
@@ -278,13 +275,3 @@ def stats(index_dir: Path, top: int = 10) -> Stats:
         first = min(dates) if dates else None
         last = max(dates) if dates else None
     return Stats(count, first, last, index_size(index_dir), authors.most_common(top))
-
-
-def iter_articles(index_dir: Path) -> list[dict[str, object]]:
-    """Every stored article, newest first (undated last): the report's archive pages."""
-    ix = open_index(index_dir)
-    with ix.searcher() as searcher:
-        articles = [dict(stored) for stored in searcher.all_stored_fields()]
-    articles.sort(key=lambda stored: str(stored.get("id", "")))
-    articles.sort(key=lambda stored: str(stored.get("date_text") or ""), reverse=True)
-    return articles

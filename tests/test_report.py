@@ -1,0 +1,153 @@
+"""The static report: pages, highlights, links, escaping, atomic replacement, errors."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from searchkit.cli import cli
+from searchkit.indexer import index_paths
+from searchkit.report import page_name, write_report
+
+from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="module")
+def report(seeds_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "site"
+    result = CliRunner().invoke(cli, ["report", "bo cong an", "công binh", "-o", str(out), "--index", str(seeds_index)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("wrote 3 pages to ")
+    return out
+
+
+def test_index_page_lists_the_hits_of_each_query_with_highlights(report: Path) -> None:
+    page = _soup(report / "index.html")
+    assert page.html["lang"] == "vi"
+    assert page.find("meta", attrs={"charset": "utf-8"})
+    first, second = page.find_all("section", class_="query")
+    assert first.h2.get_text() == "“bo cong an”: 2 bài"
+    titles = [a.get_text() for a in first.select("li.hit h3 a")]
+    assert titles[0].startswith("Ngày 31/7, tại Hà Nội")
+    marks = {mark.get_text() for mark in first.select("li.hit .snippet mark")}
+    assert "Bộ Công an" in marks  # typed without diacritics, marked as written
+    assert second.select_one("li.hit h3 a").get_text().startswith("Thiếu tướng Trần Trung Hòa")
+    assert {"Công binh"} <= {mark.get_text() for mark in second.select("mark")}
+
+
+def test_every_link_resolves_to_a_file(report: Path) -> None:
+    for html in report.rglob("*.html"):
+        for link in _soup(html).find_all(["a", "link", "script"]):
+            target = link.get("href") or link.get("src")
+            if not target or target.startswith(("#", "http")):
+                continue
+            assert (html.parent / target.split("#")[0]).resolve().exists(), (html, target)
+
+
+def test_article_page_shows_captions_apart_and_marks_the_query(report: Path) -> None:
+    page = _soup(report / page_name(SEED_MEETING))
+    assert page.h1.get_text().startswith("Ngày 31/7")
+    assert page.find("time")["datetime"] == "2020-07-31"
+    captions = [li.get_text() for li in page.select("aside.captions li")]
+    assert captions == ["Toàn cảnh hội nghị", "Thứ trưởng Bộ Quốc phòng Phan Văn Giang", "Thứ trưởng Trần Quốc Tỏ"]
+    body = [p.get_text() for p in page.select("article > p")]
+    assert not any(text == "Toàn cảnh hội nghị" for text in body)
+    assert "Bộ Công an" in {mark.get_text() for mark in page.select("article > p mark")}
+    assert str(SEEDS / SEED_MEETING) in page.find("p", class_="source").get_text()
+
+
+def test_facets_count_hits_per_month_and_author(report: Path) -> None:
+    facets = _soup(report / "index.html").find("aside", class_="facets")
+    labels = [a.get_text() for a in facets.find_all("a")]
+    assert labels == ["Tất cả (2)", "không rõ ngày (1)", "2020-07 (1)", "NGUYỄN NGỌC (1)"]
+
+
+def test_offline_index_holds_folded_words(report: Path) -> None:
+    script = (report / "assets" / "find-index.js").read_text(encoding="utf-8")
+    data = json.loads(script.removeprefix("window.SEARCHKIT_INDEX = ").rstrip().rstrip(";"))
+    titles = [doc[0] for doc in data["docs"]]
+    meeting = next(i for i, title in enumerate(titles) if title.startswith("Ngày 31/7"))
+    for word in ("bo", "cong", "an", "dong", "hoa"):
+        assert word in data["terms"], word
+    assert meeting in data["terms"]["cong"]
+
+
+def test_untrusted_text_renders_inert(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    evil = '<script>alert(1)</script> "onerror=alert(2) {{ 7*7 }}'
+    (corpus / "evil.json").write_text(
+        json.dumps([{"id": "x<1>", "title": f"Tiêu đề {evil}", "body": f"Nội dung {evil} cuối.", "author": evil}]),
+        encoding="utf-8",
+    )
+    index_paths([corpus], tmp_path / "ix", workers=1)
+    out = tmp_path / "site"
+    write_report(tmp_path / "ix", ['tieu de <script>alert(1)</script> "onerror=alert(2)" {{ 7*7 }}', "noi dung"], out)
+    for html in out.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert "<script>alert" not in text, html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text or "alert" not in text
+        soup = BeautifulSoup(text, "html.parser")
+        assert all(not s.string or "alert" not in s.string for s in soup.find_all("script"))
+        assert not soup.find(attrs={"onerror": True})
+
+
+def test_template_syntax_in_text_is_not_evaluated(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Tin {{ 7*7 }} {% if 1 %}x{% endif %}\n\nNội dung bài.", encoding="utf-8")
+    index_paths([corpus], tmp_path / "ix", workers=1)
+    write_report(tmp_path / "ix", ["noi dung"], tmp_path / "site")
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Tin {{ 7*7 }} {% if 1 %}x{% endif %}" in page
+
+
+def test_existing_folder_is_replaced_as_a_whole(seeds_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    written = write_report(seeds_index, ["bo cong an"], out)
+    assert written.pages == 3
+    assert not (out / "stale.html").exists()
+    assert (out / "index.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folders left
+
+
+def test_archive_of_the_whole_index(seeds_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["report", "--all", "-o", str(out), "--index", str(seeds_index)])
+    assert result.exit_code == 0, result.output
+    months = [a.get_text() for a in _soup(out / "archive" / "index.html").select("ul.months a")]
+    assert months == ["2020-07 (1)", "không rõ ngày (1)"]
+    july = _soup(out / "archive" / "2020-07.html")
+    assert [a["href"] for a in july.select("li.hit h3 a")] == ["../" + page_name(SEED_MEETING)]
+    assert (out / page_name(SEED_ENGINEERS)).exists()
+
+
+def test_report_errors_are_one_line(tmp_path: Path) -> None:
+    missing = CliRunner().invoke(cli, ["report", "x", "-o", str(tmp_path / "o"), "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and missing.output.count("\n") == 1 and "no index at" in missing.output
+    nothing = CliRunner().invoke(cli, ["report", "-o", str(tmp_path / "o"), "--index", str(tmp_path)])
+    assert nothing.exit_code == 2 and "give at least one QUERY" in nothing.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_installed_command_writes_the_report_from_another_folder(
+    seeds_index: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    result = subprocess.run(
+        [searchkit_exe, "report", "bo cong an", "-o", "site", "--index", str(seeds_index)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Bộ Công an" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "site" / "assets" / "style.css").stat().st_size > 0
