@@ -156,7 +156,7 @@ def _write_article(site: Site, env: Environment, stored: dict[str, Any], terms: 
     if name in site.pages:
         return
     view = _article_view(stored, terms)
-    site.pages[name] = env.get_template("article.html").render(article=view, root="../", **_common())
+    site.pages[name] = env.get_template("article.html").render(article=view, root="../")
     _add_to_find_index(site, stored)
 
 
@@ -180,7 +180,7 @@ def _archive(searcher: Searcher, site: Site, env: Environment) -> None:
         for key, v in by_month.items()
     ]
     site.pages["archive/index.html"] = env.get_template("archive.html").render(
-        label="tất cả các tháng", months=months, current=None, hits=[], root="../", **_common()
+        label="tất cả các tháng", months=months, current=None, hits=[], root="../"
     )
     for key, name, stored_list in pages:
         hits = [_hit_view(s, _lead(str(s.get("body") or ""))) for s in stored_list]
@@ -192,10 +192,6 @@ def _archive(searcher: Searcher, site: Site, env: Environment) -> None:
             root="../",
             **_common(),
         )
-
-
-def _common() -> dict[str, str]:
-    return {"version": __version__, "index_name": "searchkit"}
 
 
 def write_report(
@@ -214,14 +210,13 @@ def write_report(
     """
     folders = template_folders(template_dir)
     env = environment(folders)
+    env.globals.update(version=__version__, index_name=str(index_dir))
     site = Site()
     with Searcher(index_dir) as searcher:
         sections = _sections(searcher, queries, limit, site, env)
         if archive:
             _archive(searcher, site, env)
-    site.pages["index.html"] = env.get_template("index.html").render(
-        sections=sections, archive=archive, root="", **_common()
-    )
+    site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
     _publish(site, folders, out_dir)
     return Written(out_dir, len(site.pages))
 
