@@ -190,7 +190,6 @@ def _archive(searcher: Searcher, site: Site, env: Environment) -> None:
             current=key,
             hits=hits,
             root="../",
-            **_common(),
         )
 
 
