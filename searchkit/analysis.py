@@ -5,9 +5,9 @@ syllables, so phrase queries work on syllables whatever the segmentation.  At
 each position the index holds:
 
 * the syllable, lower-cased, NFC, tone in canonical place (``hoà``);
-* its diacritic-free form (``hoa``) when that differs, so queries typed
-  without marks match, while a query with marks also matches the exact form
-  and so ranks exact spellings first;
+* its diacritic-free form, marked (``~hoa``), so queries typed without
+  marks match every spelling, while a query typed with marks also matches
+  the exact forms and so ranks exact spellings first;
 * at the first syllable of a pyvi compound, its folded form (``cong_an``),
   so whole words outrank syllables that are merely adjacent;
 * the folded pair with the next syllable (``cong an``, a shingle), so a
@@ -38,6 +38,8 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
+#: Prefix of diacritic-free forms: their own namespace beside the exact syllables.
+FOLDED_MARK = "~"
 #: Shingles and compounds join syllables with these separators.
 SHINGLE_SEPARATOR = " "
 COMPOUND_SEPARATOR = "_"
@@ -122,7 +124,12 @@ class VietnameseTokenizer(Tokenizer):
 
 
 class VariantsFilter(Filter):
-    """Adds the folded form, the folded compound and the folded shingle beside each syllable.
+    """Adds the folded form (``~bo``), the folded compound and the folded shingle beside each syllable.
+
+    Folded forms carry a mark of their own, even when they equal the syllable
+    (``an`` and ``~an``): a query typed with diacritics then looks up ``phan``
+    exactly and finds the name ``Phan`` above ``phấn``, while a query typed
+    without any looks up ``~phan`` and finds both.
 
     Variants are emitted by changing the one token in place, as Whoosh's own
     filters do: consumers read each token before asking for the next.  In
@@ -146,9 +153,8 @@ class VariantsFilter(Filter):
             folded = fold(text)
             compound = token.compound
             yield token
-            if folded != text:
-                token.text = folded
-                yield token
+            token.text = FOLDED_MARK + folded
+            yield token
             if compound:
                 token.text = fold(compound.lower())
                 token.endchar = token.compound_end

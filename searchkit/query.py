@@ -4,9 +4,10 @@ Whoosh's own parser reads the syntax (words, ``"phrases"``, ``AND``/``OR``/
 ``NOT``, ``field:value``, ISO dates and date ranges, ``word~1``).  The parsed tree
 is then rewritten:
 
-* a syllable typed with marks matches its exact form and its folded form, so
-  ``bảo`` ranks ``bảo`` above ``báo``/``bao``; one typed without marks
-  matches every spelling through the folded form;
+* in a query typed with marks, each syllable matches its exact form and its
+  folded form, so ``bảo`` ranks ``bảo`` above ``báo``/``bao`` and ``Phan``
+  ranks ``Phan`` above ``phấn``; in a query typed without any, each syllable
+  matches every spelling through its folded form;
 * stop words of an unquoted query are not required;
 * adjacent words of an unquoted query add optional shingle and compound
   terms, so text with the words side by side (or as one compound) ranks first.
@@ -22,13 +23,17 @@ from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 from whoosh.query.qcore import _NullQuery
 
-from searchkit.analysis import COMPOUND_SEPARATOR, SHINGLE_SEPARATOR, is_stop_word
+from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR, is_stop_word
 from searchkit.errors import QueryError
 from searchkit.index import FIELD_BOOSTS, QUERY_FIELDS, TEXT_FIELDS
-from searchkit.normalize import fold, has_diacritics
+from searchkit.normalize import canonical_text, fold, has_diacritics
 
 #: Fields searched by words that name no field.
 DEFAULT_FIELDS = TEXT_FIELDS
+#: Weight of a folded-only match when the user typed diacritics.  A folded
+#: syllable stands for up to six tones (``bao``: bao, báo, bào, bảo, bão, bạo),
+#: so it is weaker evidence than the spelling the user chose.
+FOLDED_WEIGHT_WHEN_MARKED = 1 / 3
 #: Longest run of query words tried as one compound word.
 MAX_COMPOUND_SYLLABLES = 3
 
@@ -92,13 +97,18 @@ def _drop_stop_words(q: wq.Query) -> wq.Query:
     return q
 
 
-def _expand_term(q: wq.Term) -> wq.Query:
-    if not has_diacritics(q.text):
-        return q
-    return wq.Or([wq.Term(q.fieldname, q.text, boost=q.boost), wq.Term(q.fieldname, fold(q.text), boost=q.boost)])
+def _folded(q: wq.Term, weight: float = 1.0) -> wq.Term:
+    return wq.Term(q.fieldname, FOLDED_MARK + fold(q.text), boost=q.boost * weight)
 
 
-def _expand_phrase(q: wq.Phrase) -> wq.Query:
+def _expand_term(q: wq.Term, marked: bool) -> wq.Query:
+    """Every spelling through the folded form; with marks typed, the exact form first."""
+    if not marked:
+        return _folded(q)
+    return wq.Or([wq.Term(q.fieldname, q.text, boost=q.boost), _folded(q, FOLDED_WEIGHT_WHEN_MARKED)])
+
+
+def _expand_phrase(q: wq.Phrase, marked: bool) -> wq.Query:
     """A phrase looked up through its folded shingles, exact spellings ranked first.
 
     Two syllables are one shingle term; longer phrases are a phrase of
@@ -108,33 +118,35 @@ def _expand_phrase(q: wq.Phrase) -> wq.Query:
     """
     folded = [fold(word) for word in q.words]
     if q.slop > 1:
-        exact = wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost)
-        loose = wq.Phrase(q.fieldname, folded, slop=q.slop, boost=q.boost)
-        return exact if folded == list(q.words) else wq.Or([exact, loose])
+        loose = wq.Phrase(q.fieldname, [FOLDED_MARK + word for word in folded], slop=q.slop, boost=q.boost)
+        if not marked:
+            return loose
+        return wq.Or([wq.Phrase(q.fieldname, q.words, slop=q.slop, boost=q.boost), loose])
     shingles = [first + SHINGLE_SEPARATOR + second for first, second in itertools.pairwise(folded)]
     if len(shingles) == 1:
         match: wq.Query = wq.Term(q.fieldname, shingles[0], boost=q.boost)
     else:
         match = wq.Phrase(q.fieldname, shingles, boost=q.boost)
-    exact_words = [wq.Term(q.fieldname, word, boost=q.boost) for word in q.words if has_diacritics(word)]
-    return wq.AndMaybe(match, wq.Or(exact_words)) if exact_words else match
+    if not marked:
+        return match
+    return wq.AndMaybe(match, wq.Or([wq.Term(q.fieldname, word, boost=q.boost) for word in q.words]))
 
 
-def _expand(q: wq.Query) -> wq.Query:
-    """Look every syllable up in its exact and folded forms (bottom-up rewrite)."""
+def _expand(q: wq.Query, marked: bool) -> wq.Query:
+    """Look every syllable up in its folded form, and its exact form when marks were typed."""
     if type(q) is wq.Term and q.fieldname in TEXT_FIELDS:
-        return _expand_term(q)
+        return _expand_term(q, marked)
     if type(q) is wq.Phrase and q.fieldname in TEXT_FIELDS:
-        return _expand_phrase(q)
+        return _expand_phrase(q, marked)
     if q.is_leaf():
         return q
-    return q.apply(_expand)
+    return q.apply(lambda child: _expand(child, marked))
 
 
 def _proximity(words: list[str]) -> list[wq.Query]:
     """Optional terms rewarding adjacent query words: folded shingles and compounds."""
     terms: list[wq.Query] = []
-    for fieldname in ("title", "captions", "body"):
+    for fieldname in DEFAULT_FIELDS:
         boost = FIELD_BOOSTS[fieldname]
         for first, second in itertools.pairwise(words):
             shingle = fold(first) + SHINGLE_SEPARATOR + fold(second)
@@ -163,6 +175,8 @@ def _word_runs(q: wq.Query) -> list[list[str]]:
 def parse_query(text: str, schema: Schema) -> wq.Query:
     """The Whoosh query for ``text``; raises :class:`QueryError` with a one-line reason."""
     _check_syntax(text)
+    # Compounds joined as segmenters print them (công_an) mean the words side by side.
+    text = text.replace("_", " ")
     parser = MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(FuzzyTermPlugin())
     try:
@@ -175,7 +189,8 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     if isinstance(parsed, _NullQuery):
         raise QueryError(f"nothing to search for in {text!r}: give words, a phrase or field:value")
     runs = _word_runs(parsed)
-    expanded = _expand(_drop_stop_words(parsed))
+    # One mark anywhere shows the user types with diacritics: "Phan Văn Giang" means Phan, not phấn.
+    expanded = _expand(_drop_stop_words(parsed), marked=has_diacritics(canonical_text(text)))
     if runs:
         boosts = [term for run in runs for term in _proximity(run)]
         return wq.AndMaybe(expanded, wq.Or(boosts))

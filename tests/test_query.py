@@ -52,12 +52,17 @@ def _terms(q: wq.Query) -> set[tuple[str, str]]:
 def test_marked_word_looks_up_exact_and_folded_forms() -> None:
     terms = _terms(parse_query("bảo", SCHEMA))
     assert ("body", "bảo") in terms
-    assert ("body", "bao") in terms
+    assert ("body", "~bao") in terms
     assert ("title", "bảo") in terms
 
 
+def test_unmarked_word_in_a_marked_query_is_also_looked_up_exactly() -> None:
+    terms = _terms(parse_query("Phan Văn Giang", SCHEMA))
+    assert {("body", "phan"), ("body", "~phan"), ("body", "văn")} <= terms
+
+
 def test_unmarked_word_looks_up_only_the_folded_form() -> None:
-    assert _terms(parse_query("bao", SCHEMA)) == {(f, "bao") for f in ("title", "captions", "body", "author")}
+    assert _terms(parse_query("bao", SCHEMA)) == {(f, "~bao") for f in ("title", "captions", "body", "author")}
 
 
 def test_adjacent_words_add_shingles_and_compounds_as_optional_terms() -> None:
