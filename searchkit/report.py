@@ -18,7 +18,6 @@ import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +52,15 @@ class Site:
 
 
 def template_folders(user_dir: Path | None = None) -> list[Path]:
-    """The user's templates first, then the packaged ones (or the checkout's ``templates/``)."""
+    """The user's templates first, then the packaged ones.
+
+    An installed searchkit carries them in ``searchkit/templates``; a source
+    checkout or an editable install has them in ``templates/`` beside the package.
+    """
+    package = Path(__file__).resolve().parent
+    packaged = package / "templates"
     folders = [user_dir] if user_dir else []
-    try:
-        folders.append(Path(str(resources.files("searchkit.templates"))))
-    except ModuleNotFoundError:  # a source checkout: templates/ sits beside the package
-        folders.append(Path(__file__).resolve().parent.parent / "templates")
+    folders.append(packaged if packaged.is_dir() else package.parent / "templates")
     return folders
 
 
