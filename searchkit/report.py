@@ -131,7 +131,7 @@ def _add_to_find_index(site: Site, stored: dict[str, Any]) -> None:
 def _sections(searcher: Searcher, queries: list[str], limit: int, site: Site, env: Environment) -> list[dict[str, Any]]:
     sections, articles = [], {}
     for number, text in enumerate(queries, start=1):
-        results = searcher.search(text, limit=limit, facets=True)
+        results = searcher.search(text, limit=limit)
         terms = {name: query_terms(searcher.ix.schema, text, name) for name in ("title", "captions", "body")}
         hits = []
         for hit in results.hits:

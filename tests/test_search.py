@@ -128,3 +128,9 @@ def test_search_path_imports_neither_sklearn_nor_the_crf(seeds_index: Path) -> N
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.splitlines() == [SEED_MEETING, "[]"]
+
+
+def test_facets_count_every_match_per_month_and_author(seeds_index: Path) -> None:
+    results = search(seeds_index, "hội nghị", limit=1, facets=True)
+    assert len(results.hits) == 1
+    assert results.facets == {"month": {"2020-07": 1}, "author": {"NGUYỄN NGỌC": 1}}
