@@ -175,6 +175,7 @@ def main() -> int:
     ]
     for size in args.sizes:
         folder = corpus(size)
+        size_start = len(sections)
         index_dir = RESULTS / f"index-{size}"
         if not (index_dir / "searchkit-files.json").exists():
             built = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--quiet"])
@@ -200,10 +201,9 @@ def main() -> int:
             f"Index on disk: {index_size(index_dir) / 1e6:.0f} MB, {index_size(index_dir) / 1e6 / raw_mb:.2f}× the raw "
             f"text. Peak memory of a cold search process: {peak:.0f} MB.",
         ]
-        print("\n".join(sections[-12:]), flush=True)
-    table = "\n".join(sections)
-    if args.write:
-        replace_section(args.write, "search-bench", table)
+        print("\n".join(sections[size_start:]), flush=True)
+        if args.write:  # after every size, so a long run that is stopped keeps what it measured
+            replace_section(args.write, "search-bench", "\n".join(sections))
     return 0
 
 

@@ -1,0 +1,48 @@
+"""Where a search's time goes: pyinstrument over the queries search_bench.py draws, kind by kind.
+
+Needs ``pip install pyinstrument`` (a profiling tool, not a searchkit dependency)
+and an index built by ``index_bench.py`` or ``search_bench.py``:
+
+    python bench/profile_search.py --size 20000 --kind "two words"
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import RESULTS, corpus
+from pyinstrument import Profiler
+from search_bench import KINDS, draw_queries, load_articles
+
+from searchkit.search import Searcher
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=20000)
+    parser.add_argument("--kind", choices=KINDS, default="two words")
+    parser.add_argument("--threshold", type=float, default=0.02, help="Hide calls under this share of the time.")
+    args = parser.parse_args()
+    index_dir = RESULTS / f"index-{args.size}"
+    if not (index_dir / "searchkit-files.json").exists():
+        sys.exit(f"no index at {index_dir}: run bench/index_bench.py or bench/search_bench.py first")
+    queries = [text for kind, text, _ in draw_queries(load_articles(corpus(args.size))) if kind == args.kind]
+    sort = "date" if args.kind == "sorted by date" else "relevance"
+    with Searcher(index_dir) as searcher:
+        searcher.search(queries[0], sort=sort)  # warm, as search_bench.py does
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            for text in queries:
+                searcher.search(text, sort=sort)
+    print(f"{len(queries)} {args.kind!r} queries on {args.size:,} articles")
+    options = {"filter_threshold": args.threshold}
+    print(profiler.output_text(unicode=True, time="percent_of_total", processor_options=options))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
