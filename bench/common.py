@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,15 +75,22 @@ class Run:
 
 
 def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
-    """Run a command, timing it and sampling the peak memory of its whole process tree."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss_kb(process.pid))
-        time.sleep(sample_every)
-    elapsed = time.perf_counter() - started
-    stdout, stderr = process.communicate()
+    """Run a command, timing it and sampling the peak memory of its whole process tree.
+
+    Output goes to temporary files, not pipes: a command that prints more than a
+    pipe holds (``rg -l`` over 20,000 files) would otherwise block until read.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, stdout=out, stderr=err, text=True, cwd=ROOT)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(sample_every)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         sys.stderr.write(stderr)
     return Run(elapsed, peak / 1024, stdout, process.returncode)
