@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from whoosh import highlight
+from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.fields import Schema
 from whoosh.sorting import FieldFacet
@@ -161,6 +161,19 @@ def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
     return _leading_text(str(stored.get("body") or ""))
 
 
+def _exhaustive_top(limit: int) -> collectors.TopCollector:
+    """The top ``limit`` hits, with every match scored and counted in one pass.
+
+    Whoosh's default collector prunes: once its heap is full it swaps sub-queries
+    that cannot beat the lowest kept score for cheaper ones, and then either
+    counts the matches in a second pass or, where block quality is unsupported
+    (date ranges), reports only the matches it visited: 850 of the 1,621 for a
+    date-range query at 20,000 articles.  Scoring everything costs about what
+    the pruned pass plus the counting pass did, and the total is exact.
+    """
+    return collectors.TopCollector(limit, usequality=False, replace=0)
+
+
 class Searcher:
     """An open index, for many searches: the CLI opens one per command, a benchmark keeps one."""
 
@@ -201,7 +214,12 @@ class Searcher:
             options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
         if facets:
             options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
-        results = self.searcher.search(q, limit=page * limit, **options)
+        if options:  # sorting and facets collect every match anyway
+            results = self.searcher.search(q, limit=page * limit, **options)
+        else:
+            collector = _exhaustive_top(page * limit)
+            self.searcher.search_with_collector(q, collector)
+            results = collector.results()
         total = len(results)
         ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]
         if sort == "relevance":
