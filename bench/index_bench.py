@@ -60,7 +60,7 @@ def main() -> int:
         folder = corpus(size)
         megabytes = corpus_megabytes(folder)
         ceiling = segmentation_ceiling(folder, args.workers)
-        index_dir = RESULTS / f"index-{size}"  # kept: search_bench.py reuses it
+        index_dir = RESULTS / f"index-{size}"  # kept: search.py reuses it
         build = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--full"])
         assert build.returncode == 0, "full build failed"
         full_seconds[size] = build.seconds

@@ -1,7 +1,7 @@
-"""Where a search's time goes: pyinstrument over the queries search_bench.py draws, kind by kind.
+"""Where a search's time goes: pyinstrument over the queries search.py draws, kind by kind.
 
 Needs ``pip install pyinstrument`` (a profiling tool, not a searchkit dependency)
-and an index built by ``index_bench.py`` or ``search_bench.py``:
+and an index built by ``index_bench.py`` or ``search.py``:
 
     python bench/profile_search.py --size 20000 --kind "two words"
 """
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, corpus
 from pyinstrument import Profiler
-from search_bench import KINDS, draw_queries, load_articles
+from search import KINDS, draw_queries, load_articles
 
 from searchkit.search import Searcher
 
@@ -29,11 +29,11 @@ def main() -> int:
     args = parser.parse_args()
     index_dir = RESULTS / f"index-{args.size}"
     if not (index_dir / "searchkit-files.json").exists():
-        sys.exit(f"no index at {index_dir}: run bench/index_bench.py or bench/search_bench.py first")
+        sys.exit(f"no index at {index_dir}: run bench/index_bench.py or bench/search.py first")
     queries = [text for kind, text, _ in draw_queries(load_articles(corpus(args.size))) if kind == args.kind]
     sort = "date" if args.kind == "sorted by date" else "relevance"
     with Searcher(index_dir) as searcher:
-        searcher.search(queries[0], sort=sort)  # warm, as search_bench.py does
+        searcher.search(queries[0], sort=sort)  # warm, as search.py does
         profiler = Profiler(interval=0.0005)
         with profiler:
             for text in queries:

@@ -10,7 +10,7 @@ For each corpus size (from ``bench/make_corpus.py``):
 * a whole cold ``searchkit search`` process beside ``rg -i`` over the raw files;
 * index size on disk against the corpus size, and the peak memory of a search.
 
-    python bench/search_bench.py --sizes 1000 20000 100000 --write docs/benchmarks.md
+    python bench/search.py --sizes 1000 20000 100000 --write docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def main() -> int:
     if not shutil.which("rg"):
         sys.exit("rg (Debian package ripgrep) is needed for the cold-process comparison")
     sections = [
-        f"Machine: {machine()}. Command: `python bench/search_bench.py --sizes {' '.join(map(str, args.sizes))}`.",
+        f"Machine: {machine()}. Command: `python bench/search.py --sizes {' '.join(map(str, args.sizes))}`.",
     ]
     for size in args.sizes:
         folder = corpus(size)
