@@ -3,7 +3,7 @@
 Needs ``pip install pyinstrument`` (a profiling tool, not a searchkit dependency)
 and an index built by ``index_bench.py`` or ``search.py``:
 
-    python bench/profile_search.py --size 20000 --kind "two words"
+    python bench/profile_search.py --size 100000 --kind "two words" --queries 10
 """
 
 from __future__ import annotations
@@ -25,22 +25,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20000)
     parser.add_argument("--kind", choices=KINDS, default="two words")
+    parser.add_argument("--queries", type=int, default=10, help="How many of the kind's drawn queries to profile.")
     parser.add_argument("--threshold", type=float, default=0.02, help="Hide calls under this share of the time.")
     args = parser.parse_args()
     index_dir = RESULTS / f"index-{args.size}"
     if not (index_dir / "searchkit-files.json").exists():
         sys.exit(f"no index at {index_dir}: run bench/index_bench.py or bench/search.py first")
-    queries = [text for kind, text, _ in draw_queries(load_articles(corpus(args.size))) if kind == args.kind]
+    drawn = [text for kind, text, _ in draw_queries(load_articles(corpus(args.size))) if kind == args.kind]
+    queries = drawn[: args.queries]
     sort = "date" if args.kind == "sorted by date" else "relevance"
     with Searcher(index_dir) as searcher:
         searcher.search(queries[0], sort=sort)  # warm, as search.py does
-        profiler = Profiler(interval=0.0005)
+        profiler = Profiler(interval=0.005)
         with profiler:
             for text in queries:
                 searcher.search(text, sort=sort)
     print(f"{len(queries)} {args.kind!r} queries on {args.size:,} articles")
     options = {"filter_threshold": args.threshold}
-    print(profiler.output_text(unicode=True, time="percent_of_total", processor_options=options))
+    text = profiler.output_text(unicode=True, show_all=True, time="percent_of_total", processor_options=options)
+    print(text)
     return 0
 
 
