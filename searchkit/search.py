@@ -164,14 +164,14 @@ def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
 def _exhaustive_top(limit: int) -> collectors.TopCollector:
     """The top ``limit`` hits, with every match scored and counted in one pass.
 
-    Whoosh's default collector prunes: once its heap is full it drops the parts
-    of the query its quality bounds say cannot beat the lowest kept score.  On
-    an index of more than one segment (any index that grew over several runs, or
-    was built by two workers) those bounds are not bounds: it ranked other
-    articles above the best match for 86 of 200 drawn queries at 1,000 articles,
-    and where it counted as it went (date ranges) it reported 850 of 1,621
-    matches at 20,000.  Scoring everything costs more time per query (see
-    docs/benchmarks.md) and gives the true ranking and total.
+    Whoosh's default collector prunes: every few documents it replaces the
+    matcher tree with one meant to skip what cannot beat the lowest kept score.
+    On searchkit's queries that replacement loses documents, although each
+    sub-query's quality bound holds: it ranked other articles above the best
+    match for 86 of 200 drawn queries at 1,000 articles, and where it counted as
+    it went (date ranges) it reported 850 of 1,621 matches at 20,000.  Scoring
+    everything costs more time per query (docs/benchmarks.md) and gives the
+    true ranking and total.
     """
     return collectors.TopCollector(limit, usequality=False, replace=0)
 

@@ -154,7 +154,7 @@ def test_opening_a_searcher_does_not_copy_the_segments_into_memory(seeds_index: 
 
 
 def test_top_hits_and_total_are_exact_on_an_index_grown_in_two_runs(tmp_path: Path) -> None:
-    """Whoosh's pruning collector lost the best hits and undercounted on indexes of more than one segment.
+    """Whoosh's pruning collector lost the best hits and undercounted date ranges.
 
     On this corpus (bench/make_corpus.py's, deterministic, indexed in two runs
     as a growing archive is) it ranked other articles above the best match for
