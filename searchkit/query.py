@@ -195,3 +195,14 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
         boosts = [term for run in runs for term in _proximity(run)]
         return wq.AndMaybe(expanded, wq.Or(boosts))
     return expanded
+
+
+def matching_part(q: wq.Query) -> wq.Query:
+    """``q`` without the optional clauses that only rank (``ANDMAYBE``): the same matches, found faster.
+
+    A list sorted by date has no use for proximity and exact-form preferences;
+    walking their posting lists was a fifth of a date-sorted search's time.
+    """
+    if isinstance(q, wq.AndMaybe):
+        return matching_part(q.a)
+    return q.apply(matching_part)

@@ -20,7 +20,7 @@ from whoosh.sorting import FieldFacet
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import index_size, open_index
-from searchkit.query import parse_query
+from searchkit.query import matching_part, parse_query
 
 Segments = list[tuple[str, bool]]
 
@@ -212,15 +212,17 @@ class Searcher:
             raise QueryError("--limit and --page must be 1 or more")
         q = parse_query(text, self.ix.schema)
         options: dict[str, object] = {}
+        matching = q  # what finds the hits; ``q`` also marks them in snippets
         if sort == "date":
+            matching = matching_part(q)
             options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
         if facets:
             options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
         if options:  # sorting and facets collect every match anyway
-            results = self.searcher.search(q, limit=page * limit, **options)
+            results = self.searcher.search(matching, limit=page * limit, **options)
         else:
             collector = _exhaustive_top(page * limit)
-            self.searcher.search_with_collector(q, collector)
+            self.searcher.search_with_collector(matching, collector)
             results = collector.results()
         total = len(results)
         ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]

@@ -1,5 +1,7 @@
 """Query parsing: what is rejected, and how Vietnamese words are looked up."""
 
+from pathlib import Path
+
 import pytest
 from whoosh import query as wq
 
@@ -92,3 +94,23 @@ def test_phrase_of_an_nfd_old_style_query_is_canonical() -> None:
 
     q = parse_query(unicodedata.normalize("NFD", '"Trần Trung Hòa"'), SCHEMA)
     assert ("body", "hoà") in _terms(q)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bo cong an", "Bộ Công an", '"an ninh quốc gia"', "hội nghị NOT binh", "công binh OR quốc phòng", "title:hội"],
+)
+def test_matching_part_keeps_the_matches_and_drops_only_ranking_clauses(seeds_index: Path, text: str) -> None:
+    from searchkit.index import open_index
+    from searchkit.query import matching_part
+
+    def parts(q: wq.Query) -> list[wq.Query]:
+        return [q, *(part for child in q.children() for part in parts(child))]
+
+    ix = open_index(seeds_index)
+    full = parse_query(text, ix.schema)
+    stripped = matching_part(full)
+    with ix.searcher() as searcher:
+        matched = set(searcher.docs_for_query(full))
+        assert matched and set(searcher.docs_for_query(stripped)) == matched
+    assert not any(isinstance(part, wq.AndMaybe) for part in parts(stripped))
