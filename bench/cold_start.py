@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, SEARCHKIT, machine, replace_section
+from common import ROOT, SEARCHKIT, machine, publish
 
 
 def median_seconds(command: list[str], runs: int) -> float:
@@ -52,9 +52,7 @@ def main() -> int:
             f'| `python -c "from pyvi import ViTokenizer"` (baseline) | {pyvi * 1000:.0f} ms | 1.00× | |',
         ]
     )
-    print(table)
-    if args.write:
-        replace_section(args.write, "cold-start", table)
+    publish(table, args.write, "cold-start")
     return 0 if ratio <= 0.4 else 1
 
 

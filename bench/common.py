@@ -109,3 +109,10 @@ def replace_section(path: Path, name: str, content: str) -> None:
     before, _, rest = text.partition(begin)
     _, _, after = rest.partition(end)
     path.write_text(f"{before}{begin}\n{content.strip()}\n{end}{after}", "utf-8")
+
+
+def publish(table: str, path: Path | None, name: str) -> None:
+    """Print a benchmark's table and, when ``path`` is given, put it in that file's ``name`` section."""
+    print(table)
+    if path:
+        replace_section(path, name, table)

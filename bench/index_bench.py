@@ -27,7 +27,7 @@ from common import (
     corpus_files,
     corpus_megabytes,
     machine,
-    replace_section,
+    publish,
     run_measured,
 )
 
@@ -106,9 +106,7 @@ def main() -> int:
             *memory,
         ]
     )
-    print(table)
-    if args.write:
-        replace_section(args.write, "index-bench", table)
+    publish(table, args.write, "index-bench")
     return 0
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, SEARCHKIT, _tree_rss_kb, corpus, machine, replace_section
+from common import ROOT, SEARCHKIT, _tree_rss_kb, corpus, machine, publish
 
 TENTHS = 10
 
@@ -64,9 +64,7 @@ def main() -> int:
             *rows,
         ]
     )
-    print(table)
-    if args.write:
-        replace_section(args.write, "index-memory", table)
+    publish(table, args.write, "index-memory")
     return 0
 
 
