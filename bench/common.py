@@ -69,13 +69,18 @@ def _tree_rss_kb(root_pid: int) -> int:
 @dataclass
 class Run:
     seconds: float
-    peak_mb: float
     stdout: str
     returncode: int
+    #: (seconds since start, MB) samples of the whole process tree's resident memory.
+    samples: list[tuple[float, float]]
+
+    @property
+    def peak_mb(self) -> float:
+        return max((mb for _, mb in self.samples), default=0.0)
 
 
 def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
-    """Run a command, timing it and sampling the peak memory of its whole process tree.
+    """Run a command, timing it and sampling the memory of its whole process tree.
 
     Output goes to temporary files, not pipes: a command that prints more than a
     pipe holds (``rg -l`` over 20,000 files) would otherwise block until read.
@@ -83,9 +88,9 @@ def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(args, stdout=out, stderr=err, text=True, cwd=ROOT)
-        peak = 0
+        samples = []
         while process.poll() is None:
-            peak = max(peak, _tree_rss_kb(process.pid))
+            samples.append((time.perf_counter() - started, _tree_rss_kb(process.pid) / 1024))
             time.sleep(sample_every)
         elapsed = time.perf_counter() - started
         out.seek(0)
@@ -93,7 +98,7 @@ def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         sys.stderr.write(stderr)
-    return Run(elapsed, peak / 1024, stdout, process.returncode)
+    return Run(elapsed, stdout, process.returncode, samples)
 
 
 def machine() -> str:

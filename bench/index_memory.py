@@ -11,31 +11,24 @@ if the writers' buffers are all that grows, the tenths level off early.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, SEARCHKIT, _tree_rss_kb, corpus, machine, publish
+from common import SEARCHKIT, corpus, machine, publish, run_measured
 
 TENTHS = 10
 
 
 def sample_build(folder: Path, index_dir: Path, every: float) -> list[tuple[float, float]]:
     """(seconds since start, MB) samples of a full build's process tree."""
-    started = time.perf_counter()
     args = [*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--full", "--quiet"]
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL)
-    samples = []
-    while process.poll() is None:
-        samples.append((time.perf_counter() - started, _tree_rss_kb(process.pid) / 1024))
-        time.sleep(every)
-    if process.returncode != 0:
-        sys.exit(f"searchkit index failed with exit code {process.returncode}")
-    return samples
+    build = run_measured(args, sample_every=every)
+    if build.returncode != 0:
+        sys.exit(f"searchkit index failed with exit code {build.returncode}")
+    return build.samples
 
 
 def main() -> int:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
@@ -60,21 +59,21 @@ def build_schema() -> Schema:
     )
 
 
-def exists(index_dir: Path) -> bool:
-    """True when ``index_dir`` holds a searchkit index."""
-    return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME)
-
-
 def _storage(index_dir: Path) -> FileStorage:
     """Whoosh file storage that reads segment files in place instead of through mmap.
 
     With mmap, Whoosh wraps each file of a segment in a ``BytesIO`` over the
     mapping, which copies the whole file: every reader of a 20,000-article index
     held 1.3 GB and took 1.6 s to open (the same bug is reported in
-    Alfanous-team/alfanous#860).  Plain reads keep a search at tens of MB and
-    answer as fast once the operating system has cached the files.
+    Alfanous-team/alfanous#860).  Plain reads keep a search at tens of MB, for
+    about 12% more time per warm query (docs/benchmarks.md).
     """
     return FileStorage(str(index_dir), supports_mmap=False)
+
+
+def exists(index_dir: Path) -> bool:
+    """True when ``index_dir`` holds a searchkit index."""
+    return index_dir.is_dir() and _storage(index_dir).index_exists(INDEX_NAME)
 
 
 def open_index(index_dir: Path) -> FileIndex:
