@@ -172,9 +172,18 @@ def whoosh_standard_engine(articles: list[Article], workdir: Path) -> Search:
     return run
 
 
-def evaluate(engine: Search, queries: list[Query]) -> dict[str, tuple[float, float, int]]:
-    """Per variant: (success@1, MRR@10, number of queries)."""
+@dataclass
+class Miss:
+    variant: str
+    text: str
+    target: str
+    first: str | None
+
+
+def evaluate(engine: Search, queries: list[Query]) -> tuple[dict[str, tuple[float, float, int]], list[Miss]]:
+    """Per variant: (success@1, MRR@10, number of queries); and every query not ranked first."""
     table = {}
+    misses = []
     for name in VARIANTS:
         hits1, reciprocal, count = 0, 0.0, 0
         for query in queries:
@@ -185,13 +194,15 @@ def evaluate(engine: Search, queries: list[Query]) -> dict[str, tuple[float, flo
             ranked = engine(text)
             if ranked[:1] == [query.target]:
                 hits1 += 1
+            else:
+                misses.append(Miss(name, text, query.target, ranked[0] if ranked else None))
             if query.target in ranked:
                 reciprocal += 1 / (ranked.index(query.target) + 1)
         table[name] = (hits1 / count if count else 0.0, reciprocal / count if count else 0.0, count)
-    return table
+    return table, misses
 
 
-def markdown(results: dict[str, dict[str, tuple[float, float, int]]], seconds: float) -> str:
+def markdown(results: dict[str, dict[str, tuple[float, float, int]]], misses: list[Miss], seconds: float) -> str:
     engines = list(results)
     lines = [
         "| variant | queries | " + " | ".join(f"{e} s@1 | {e} MRR@10" for e in engines) + " |",
@@ -204,6 +215,15 @@ def markdown(results: dict[str, dict[str, tuple[float, float, int]]], seconds: f
     total = sum(results[engines[0]][name][2] for name in VARIANTS)
     lines.append("")
     lines.append(f"{total} query runs per engine over {len(load_articles())} articles, in {seconds:.1f} s.")
+    lines.append("")
+    lines.append(f"Queries {engines[0]} does not rank first ({len(misses)}):")
+    lines.append("")
+    lines.append("| variant | query | intended | ranked first |")
+    lines.append("|---|---|---|---|")
+    for miss in misses:
+        text = unicodedata.normalize("NFC", miss.text)
+        shown = text if text == miss.text else f"{text} (NFD)"
+        lines.append(f"| {miss.variant} | `{shown}` | {miss.target} | {miss.first or 'nothing'} |")
     return "\n".join(lines)
 
 
@@ -216,12 +236,15 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        results = {
-            "searchkit": evaluate(searchkit_engine(workdir), queries),
-            "fts5": evaluate(fts5_engine(articles), queries),
-            "whoosh-std": evaluate(whoosh_standard_engine(articles, workdir), queries),
+        results, misses = {}, {}
+        engines = {
+            "searchkit": lambda: searchkit_engine(workdir),
+            "fts5": lambda: fts5_engine(articles),
+            "whoosh-std": lambda: whoosh_standard_engine(articles, workdir),
         }
-    table = markdown(results, time.monotonic() - started)
+        for name, make in engines.items():
+            results[name], misses[name] = evaluate(make(), queries)
+    table = markdown(results, misses["searchkit"], time.monotonic() - started)
     print(table)
     if args.write:
         text = args.write.read_text("utf-8")

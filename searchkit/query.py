@@ -77,21 +77,22 @@ def _errors(q: wq.Query) -> list[str]:
     return found
 
 
-def _plain_word(q: wq.Query) -> str | None:
-    """The word of a clause that is one plain word over the default fields, else None."""
+def _plain_word(q: wq.Query) -> tuple[str, tuple[str, ...]] | None:
+    """The word of a clause that is one plain word, and the fields it is searched in; else None."""
     if type(q) is wq.Term and q.fieldname in DEFAULT_FIELDS:
-        return q.text
-    if type(q) is wq.Or and q.subqueries:
-        texts = {sub.text for sub in q.subqueries if type(sub) is wq.Term}
-        if len(texts) == 1 and all(type(sub) is wq.Term for sub in q.subqueries):
-            return texts.pop()
+        return q.text, (q.fieldname,)
+    if type(q) is wq.Or and q.subqueries and all(type(sub) is wq.Term for sub in q.subqueries):
+        texts = {sub.text for sub in q.subqueries}
+        fields = tuple(sub.fieldname for sub in q.subqueries)
+        if len(texts) == 1 and all(field in DEFAULT_FIELDS for field in fields):
+            return texts.pop(), fields
     return None
 
 
 def _drop_stop_words(q: wq.Query) -> wq.Query:
     """An unquoted query does not require its function words (unless it is nothing else)."""
     if type(q) is wq.And:
-        kept = [sub for sub in q.subqueries if not is_stop_word(_plain_word(sub) or "")]
+        kept = [sub for sub in q.subqueries if not is_stop_word((_plain_word(sub) or ("", ()))[0])]
         if kept and len(kept) < len(q.subqueries):
             return wq.And(kept, boost=q.boost) if len(kept) > 1 else kept[0]
     return q
@@ -143,10 +144,14 @@ def _expand(q: wq.Query, marked: bool) -> wq.Query:
     return q.apply(lambda child: _expand(child, marked))
 
 
-def _proximity(words: list[str]) -> list[wq.Query]:
-    """Optional terms rewarding adjacent query words: folded shingles and compounds."""
+def _proximity(words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
+    """Optional terms rewarding adjacent query words: folded shingles and compounds.
+
+    They stay in the fields the words were searched in: ``title:(thụy điển)``
+    must not rank an article up for ``thủy điện`` in its captions.
+    """
     terms: list[wq.Query] = []
-    for fieldname in DEFAULT_FIELDS:
+    for fieldname in fields:
         boost = FIELD_BOOSTS[fieldname]
         for first, second in itertools.pairwise(words):
             shingle = fold(first) + SHINGLE_SEPARATOR + fold(second)
@@ -158,18 +163,20 @@ def _proximity(words: list[str]) -> list[wq.Query]:
     return terms
 
 
-def _word_runs(q: wq.Query) -> list[list[str]]:
-    """Runs of plain words typed side by side in an unquoted AND query."""
+def _word_runs(q: wq.Query) -> list[tuple[list[str], tuple[str, ...]]]:
+    """Runs of plain words typed side by side over the same fields in an unquoted AND query."""
     if type(q) is not wq.And:
         return []
-    runs: list[list[str]] = [[]]
+    runs: list[tuple[list[str], tuple[str, ...]]] = [([], ())]
     for sub in q.subqueries:
-        word = _plain_word(sub)
-        if word is None:
-            runs.append([])
+        plain = _plain_word(sub)
+        if plain is None:
+            runs.append(([], ()))
+        elif plain[1] != runs[-1][1]:
+            runs.append(([plain[0]], plain[1]))
         else:
-            runs[-1].append(word)
-    return [run for run in runs if len(run) >= 2]
+            runs[-1][0].append(plain[0])
+    return [(words, fields) for words, fields in runs if len(words) >= 2]
 
 
 def parse_query(text: str, schema: Schema) -> wq.Query:
@@ -192,7 +199,7 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     # One mark anywhere shows the user types with diacritics: "Phan Văn Giang" means Phan, not phấn.
     expanded = _expand(_drop_stop_words(parsed), marked=has_diacritics(canonical_text(text)))
     if runs:
-        boosts = [term for run in runs for term in _proximity(run)]
+        boosts = [term for words, fields in runs for term in _proximity(words, fields)]
         return wq.AndMaybe(expanded, wq.Or(boosts))
     return expanded
 

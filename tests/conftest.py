@@ -25,6 +25,14 @@ def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_dir
 
 
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the fixture corpus and the seeds, built once (read-only for tests)."""
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    index_paths([str(FIXTURE_CORPUS), str(SEEDS)], index_dir, workers=1)
+    return index_dir
+
+
 @pytest.fixture
 def seeds_copy(tmp_path: Path) -> Path:
     """A private copy of the seeds folder that a test may edit."""

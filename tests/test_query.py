@@ -76,6 +76,15 @@ def test_adjacent_words_add_shingles_and_compounds_as_optional_terms() -> None:
     assert ("title", "bo_cong_an") in optional
 
 
+def test_adjacent_words_of_a_field_query_add_optional_terms_in_that_field_only() -> None:
+    q = parse_query("title:(thụy điển) hợp tác", SCHEMA)
+    optional = _terms(list(q.children())[1])
+    assert ("title", "thuy dien") in optional
+    assert ("title", "thuy_dien") in optional
+    assert {field for field, text in optional if text.startswith("thuy")} == {"title"}
+    assert ("body", "hop tac") in optional
+
+
 def test_stop_words_are_not_required_but_phrases_keep_them() -> None:
     unquoted = parse_query("an ninh và quốc phòng", SCHEMA)
     required, _ = (_terms(child) for child in unquoted.children())

@@ -62,6 +62,13 @@ def test_exact_diacritics_rank_above_folded_matches(seeds_index: Path) -> None:
     assert results.hits[0].score > 2 * results.hits[1].score
 
 
+def test_field_query_ranks_by_that_field_only(corpus_index: Path) -> None:
+    # Sweden (Thụy Điển) is in one title; hydropower (thủy điện, the same letters folded)
+    # is in another article's title, captions and body.  Adjacency elsewhere must not count.
+    results = search(corpus_index, "title:(Thụy Điển)")
+    assert [hit.id for hit in results.hits] == ["b49_xuat_khau_thuy_dien.txt", "b09_thuy_dien_hoa_binh.txt"]
+
+
 def test_snippet_marks_the_matched_words(seeds_index: Path) -> None:
     hit = search(seeds_index, "bo cong an").hits[0]
     marked = [text for text, matched in hit.snippet if matched]
