@@ -38,7 +38,10 @@ class OneLineErrors(click.Group):
         try:
             result = super().main(*args, standalone_mode=False, **kwargs)
         except click.ClickException as error:
-            click.echo(f"Error: {error.format_message()}", err=True)
+            message = error.format_message()
+            if isinstance(error, click.NoSuchOption) and not error.option_name.startswith("--"):
+                message += ' (a query that starts with "-" goes after --, e.g. searchkit search -- "-word other")'
+            click.echo(f"Error: {message}", err=True)
             sys.exit(error.exit_code)
         except click.Abort:
             click.echo("Aborted.", err=True)

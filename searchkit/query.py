@@ -1,13 +1,15 @@
 """From what the user typed to a Whoosh query that finds Vietnamese however it was typed.
 
 Whoosh's own parser reads the syntax (words, ``"phrases"``, ``AND``/``OR``/
-``NOT``, ``field:value``, ISO dates and date ranges, ``word~1``).  The parsed tree
-is then rewritten:
+``NOT``, ``field:value``, ISO dates and date ranges, ``word~1``); ``-word``
+is first rewritten as ``NOT word``.  The parsed tree is then rewritten:
 
 * in a query typed with marks, each syllable matches its exact form and its
   folded form, so ``bảo`` ranks ``bảo`` above ``báo``/``bao`` and ``Phan``
   ranks ``Phan`` above ``phấn``; in a query typed without any, each syllable
   matches every spelling through its folded form;
+* under ``NOT`` (or ``-word``), a query typed with marks excludes only the
+  spelling typed: ``bảo hiểm -bão`` keeps insurance and drops the storm;
 * stop words of an unquoted query are not required;
 * adjacent words of an unquoted query add optional shingle and compound
   terms, so text with the words side by side (or as one compound) ranks first.
@@ -38,6 +40,9 @@ FOLDED_WEIGHT_WHEN_MARKED = 1 / 3
 MAX_COMPOUND_SYLLABLES = 3
 
 _QUOTED = re.compile(r'"[^"]*"')
+#: ``-word``, ``-"phrase"`` or ``-(group)`` after a space or at the start: excluded, as search boxes read it.
+#: ``Covid-19``, ``NĐ-CP``, ``Hà Nội - Hải Phòng`` and ``-5`` are left as they are.
+_QUOTED_OR_EXCLUDED = re.compile(r'"[^"]*"|(?<![^\s(])-(?=[^\W\d_]|["(])')
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?!//)')
 _EMPTY_FIELD = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?=\s|\)|$)')
 
@@ -68,6 +73,11 @@ def _check_syntax(text: str) -> None:
         if name not in QUERY_FIELDS:
             known = ", ".join(QUERY_FIELDS)
             raise QueryError(f"unknown field {name!r} in query: use one of {known}")
+
+
+def _minus_as_not(text: str) -> str:
+    """Rewrite ``-word`` outside quotes as ``NOT word`` for Whoosh's parser."""
+    return _QUOTED_OR_EXCLUDED.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "NOT ", text)
 
 
 def _errors(q: wq.Query) -> list[str]:
@@ -133,15 +143,26 @@ def _expand_phrase(q: wq.Phrase, marked: bool) -> wq.Query:
     return wq.AndMaybe(match, wq.Or([wq.Term(q.fieldname, word, boost=q.boost) for word in q.words]))
 
 
-def _expand(q: wq.Query, marked: bool) -> wq.Query:
-    """Look every syllable up in its folded form, and its exact form when marks were typed."""
+def _expand(q: wq.Query, marked: bool, negated: bool = False) -> wq.Query:
+    """Look every syllable up in its folded form, and its exact form when marks were typed.
+
+    Under ``NOT`` a query typed with marks excludes only the spelling typed:
+    ``bảo hiểm NOT bão`` keeps the articles on ``bảo hiểm``, which the folded
+    ``bao`` would exclude along with the storm.
+    """
+    if isinstance(q, wq.Not):
+        return wq.Not(_expand(q.query, marked, not negated), boost=q.boost)
+    if isinstance(q, wq.AndNot):
+        return wq.AndNot(_expand(q.a, marked, negated), _expand(q.b, marked, not negated))
+    if negated and marked and type(q) in (wq.Term, wq.Phrase):
+        return q
     if type(q) is wq.Term and q.fieldname in TEXT_FIELDS:
         return _expand_term(q, marked)
     if type(q) is wq.Phrase and q.fieldname in TEXT_FIELDS:
         return _expand_phrase(q, marked)
     if q.is_leaf():
         return q
-    return q.apply(lambda child: _expand(child, marked))
+    return q.apply(lambda child: _expand(child, marked, negated))
 
 
 def _proximity(words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
@@ -183,7 +204,7 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     """The Whoosh query for ``text``; raises :class:`QueryError` with a one-line reason."""
     _check_syntax(text)
     # Compounds joined as segmenters print them (công_an) mean the words side by side.
-    text = text.replace("_", " ")
+    text = _minus_as_not(text.replace("_", " "))
     parser = MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(FuzzyTermPlugin())
     try:

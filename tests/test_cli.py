@@ -102,6 +102,7 @@ def test_analyze() -> None:
         (["stats", "--index", "{missing}"], 1, "no index at"),
         (["index", "{missing}/folder", "--index", "{tmp}/ix"], 2, "does not exist"),
         (["search"], 2, "Missing argument"),
+        (["search", "-bão yagi", "--index", "{index}"], 2, 'goes after --, e.g. searchkit search -- "-word other"'),
     ],
 )
 def test_errors_are_one_line_with_exit_code(
@@ -180,6 +181,15 @@ def test_every_query_variant_finds_the_seed_first_through_the_cli(
     result = run("search", query, "--json", "--index", str(seeds_index))
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["hits"][0]["id"] == expected, variant
+
+
+def test_a_query_starting_with_minus_goes_after_double_dash(seeds_index: Path) -> None:
+    result = run("search", "--json", "--index", str(seeds_index), "--", "-quốc_phòng công an")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] == 0  # both seeds mention Bộ Quốc phòng
+    result = run("search", "--json", "--index", str(seeds_index), "--", "-hội_nghị công an")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["total"] == 0
 
 
 def test_variants_through_the_installed_command(seeds_index: Path, searchkit_exe: Path) -> None:

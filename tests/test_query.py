@@ -85,6 +85,38 @@ def test_adjacent_words_of_a_field_query_add_optional_terms_in_that_field_only()
     assert ("body", "hop tac") in optional
 
 
+def _nodes(q: wq.Query) -> list[wq.Query]:
+    return [q, *(node for child in q.children() for node in _nodes(child))]
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("bão -Yagi", True),
+        ('thủy -"Thụy Điển"', True),
+        ("title:(hòa -giải)", True),
+        ("-(bão OR lũ) Yagi", True),
+        ("Covid-19", False),
+        ("03/2019/NĐ-CP", False),
+        ("Hà Nội - Hải Phòng", False),
+        ("-5 độ", False),
+        ('"bão -Yagi"', False),
+    ],
+)
+def test_minus_before_a_word_excludes_it_and_hyphens_inside_words_do_not(text: str, excluded: bool) -> None:
+    q = parse_query(text, SCHEMA)
+    assert any(isinstance(node, (wq.Not, wq.AndNot)) for node in _nodes(q)) is excluded
+
+
+def test_a_marked_query_excludes_only_the_spelling_typed() -> None:
+    q = parse_query("bảo hiểm NOT bão", SCHEMA)
+    (negated,) = [node for node in _nodes(q) if isinstance(node, wq.Not)]
+    assert _terms(negated) == {(f, "bão") for f in ("title", "captions", "body", "author")}
+    unmarked = parse_query("bao hiem NOT bao", SCHEMA)
+    (negated,) = [node for node in _nodes(unmarked) if isinstance(node, wq.Not)]
+    assert _terms(negated) == {(f, "~bao") for f in ("title", "captions", "body", "author")}
+
+
 def test_stop_words_are_not_required_but_phrases_keep_them() -> None:
     unquoted = parse_query("an ninh và quốc phòng", SCHEMA)
     required, _ = (_terms(child) for child in unquoted.children())

@@ -69,6 +69,20 @@ def test_field_query_ranks_by_that_field_only(corpus_index: Path) -> None:
     assert [hit.id for hit in results.hits] == ["b49_xuat_khau_thuy_dien.txt", "b09_thuy_dien_hoa_binh.txt"]
 
 
+@pytest.mark.parametrize("text", ["bảo hiểm NOT bão", "bảo hiểm -bão"])
+def test_excluding_a_word_keeps_the_words_that_differ_from_it_only_in_marks(corpus_index: Path, text: str) -> None:
+    # bảo (insurance) and bão (storm) fold to the same "bao": excluding the storm keeps insurance.
+    assert search(corpus_index, text).hits[0].id == "b03_bao_hiem_xa_hoi_mot_lan.txt"
+
+
+def test_excluding_a_phrase_removes_only_that_phrase(corpus_index: Path) -> None:
+    ids = [hit.id for hit in search(corpus_index, 'thủy -"Thụy Điển"', limit=50).hits]
+    assert "b09_thuy_dien_hoa_binh.txt" in ids
+    assert "b49_xuat_khau_thuy_dien.txt" not in ids
+    storms = [hit.id for hit in search(corpus_index, "bão -Yagi", limit=50).hits]
+    assert storms and not {"b01_bao_so_3_quang_ninh.txt", "b45_huy_chuyen_bay_bao_yagi.txt"} & set(storms)
+
+
 def test_snippet_marks_the_matched_words(seeds_index: Path) -> None:
     hit = search(seeds_index, "bo cong an").hits[0]
     marked = [text for text, matched in hit.snippet if matched]
