@@ -43,8 +43,8 @@ _QUOTED = re.compile(r'"[^"]*"')
 #: ``-word``, ``-"phrase"`` or ``-(group)`` after a space or at the start: excluded, as search boxes read it.
 #: ``Covid-19``, ``NĐ-CP``, ``Hà Nội - Hải Phòng`` and ``-5`` are left as they are.
 _QUOTED_OR_EXCLUDED = re.compile(r'"[^"]*"|(?<![^\s(])-(?=[^\W\d_]|["(])')
-_FIELD_PREFIX = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?!//)')
-_EMPTY_FIELD = re.compile(r'(?:^|[\s(])([^\s:()"]+):(?=\s|\)|$)')
+_FIELD_PREFIX = re.compile(r'(?:^|[\s(])-?([^\s:()"-][^\s:()"]*):(?!//)')
+_EMPTY_FIELD = re.compile(r'(?:^|[\s(])-?([^\s:()"-][^\s:()"]*):(?=\s|\)|$)')
 
 BAD_DATE = "bad date in query (use date:YYYY, date:YYYY-MM, date:YYYY-MM-DD or date:[FROM to TO])"
 EMPTY_QUERY = 'empty query: give words to search for, e.g. searchkit search "bo cong an"'
