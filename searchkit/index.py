@@ -32,6 +32,9 @@ INDEX_NAME = "MAIN"
 LOCK_FILE = "searchkit.lock"
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
 SCHEMA_VERSION = "1"
+#: Holds the SCHEMA_VERSION an index was written with (indexes older than the file are "1").
+FORMAT_FILE = "searchkit-format"
+REBUILD_HINT = "rebuild it with `searchkit index --full PATH...`"
 
 
 def build_schema() -> Schema:
@@ -72,31 +75,56 @@ def _storage(index_dir: Path) -> FileStorage:
 
 
 def exists(index_dir: Path) -> bool:
-    """True when ``index_dir`` holds a searchkit index."""
-    return index_dir.is_dir() and _storage(index_dir).index_exists(INDEX_NAME)
+    """True when ``index_dir`` holds a searchkit index (damaged or not: nothing is read)."""
+    return index_dir.is_dir() and any(index_dir.glob(f"_{INDEX_NAME}_*.toc"))
+
+
+def _format_of(index_dir: Path) -> str:
+    try:
+        return (index_dir / FORMAT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return "1"
+    except (OSError, UnicodeDecodeError) as error:
+        return f"unreadable ({error})"
 
 
 def open_index(index_dir: Path) -> FileIndex:
-    """Open an existing index for reading, with a clear error when it is missing or damaged."""
+    """Open an existing index for reading, with a clear error when it is missing, damaged or outdated."""
     if not exists(index_dir):
         raise IndexMissing(index_dir)
+    found = _format_of(index_dir)
+    if found != SCHEMA_VERSION:
+        raise IndexProblem(
+            f"the index at {index_dir} has format {found}, this searchkit reads format {SCHEMA_VERSION}; {REBUILD_HINT}"
+        )
     try:
         ix = _storage(index_dir).open_index(indexname=INDEX_NAME)
         ix.doc_count()  # touches the table of contents and segment files
     except Exception as error:  # whoosh raises many kinds on a damaged index
         raise IndexProblem(
-            f"the index at {index_dir} is damaged ({type(error).__name__}: {error}); "
-            "rebuild it with `searchkit index --full PATH...`"
+            f"the index at {index_dir} is damaged ({type(error).__name__}: {error}); {REBUILD_HINT}"
         ) from None
     return ix
 
 
-def open_or_create(index_dir: Path) -> FileIndex:
-    """Open the index for writing, creating it (and its folder) on first use."""
+def open_or_create(index_dir: Path, rebuild: bool = False) -> FileIndex:
+    """Open the index for writing, creating it (and its folder) on first use.
+
+    ``rebuild`` (``index --full``) starts a new, empty index over one that is
+    damaged or of another format, which is what the error messages advise.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     if exists(index_dir):
-        return open_index(index_dir)
-    return _storage(index_dir).create_index(build_schema(), indexname=INDEX_NAME)
+        try:
+            return open_index(index_dir)
+        except IndexProblem:
+            if not rebuild:
+                raise
+    ix = _storage(index_dir).create_index(build_schema(), indexname=INDEX_NAME)
+    staging = index_dir / f"{FORMAT_FILE}.tmp"
+    staging.write_text(f"{SCHEMA_VERSION}\n", encoding="utf-8")
+    os.replace(staging, index_dir / FORMAT_FILE)
+    return ix
 
 
 @contextmanager

@@ -259,7 +259,7 @@ def index_paths(
 
     try:
         with write_lock(index_dir, wait=wait, on_wait=on_wait):
-            ix = open_or_create(index_dir)
+            ix = open_or_create(index_dir, rebuild=full)
             plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, skip, summary)
             if on_progress:
                 on_progress(0, len(plan.to_prepare))

@@ -74,6 +74,35 @@ def test_full_rebuild(seeds_copy: Path, tmp_path: Path) -> None:
     assert stats(index_dir).articles == 2
 
 
+@pytest.mark.parametrize("damage", ["segments", "table of contents", "format"])
+def test_full_rebuild_repairs_what_the_error_tells_the_user_to_repair(
+    seeds_copy: Path, tmp_path: Path, damage: str
+) -> None:
+    from searchkit.errors import IndexProblem
+    from searchkit.index import FORMAT_FILE
+
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    if damage == "segments":
+        for segment in index_dir.glob("*.seg"):
+            segment.write_bytes(b"garbage")
+    elif damage == "table of contents":
+        for toc in index_dir.glob("_MAIN_*.toc"):
+            toc.write_bytes(bytes(range(256)))
+    else:
+        (index_dir / FORMAT_FILE).write_text("0\n")
+    with pytest.raises(IndexProblem, match="searchkit index --full"):
+        search(index_dir, "bo cong an")
+    before = {path.name: path.read_bytes() for path in index_dir.iterdir() if path.name != "searchkit.lock"}
+    with pytest.raises(IndexProblem, match="searchkit index --full"):
+        index_paths([seeds_copy], index_dir, workers=1)
+    assert {path.name: path.read_bytes() for path in index_dir.iterdir() if path.name != "searchkit.lock"} == before
+    summary = index_paths([seeds_copy], index_dir, full=True, workers=1)
+    assert summary.added == 2
+    assert search(index_dir, "bo cong an").hits[0].id == SEED_MEETING
+    assert stats(index_dir).articles == 2
+
+
 def test_parallel_workers_give_the_same_index_as_one(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_generated_articles(corpus, 60)

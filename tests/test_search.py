@@ -136,6 +136,17 @@ def test_damaged_index_is_reported_not_raised_raw(seeds_index: Path, tmp_path: P
         search(broken, "bo cong an")
 
 
+def test_garbled_table_of_contents_is_reported_as_damage(seeds_index: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(seeds_index, broken)
+    for toc in broken.glob("_MAIN_*.toc"):
+        toc.write_bytes(bytes(range(256)))
+    with pytest.raises(IndexProblem, match="damaged"):
+        search(broken, "bo cong an")
+
+
 def test_search_path_imports_neither_sklearn_nor_the_crf(seeds_index: Path) -> None:
     import subprocess
     import sys
