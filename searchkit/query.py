@@ -210,7 +210,9 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     try:
         parsed = parser.parse(text)
     except Exception as error:  # whoosh raises bare Exceptions for unparseable range ends
-        raise QueryError(f"{BAD_DATE}: {error}") from None
+        if "date:" in text:
+            raise QueryError(f"{BAD_DATE}: {error}") from None
+        raise QueryError(f"malformed query: the parser could not read it ({type(error).__name__}: {error})") from None
     problems = _errors(parsed)
     if problems:
         raise QueryError(f"{BAD_DATE}: {problems[0]}")

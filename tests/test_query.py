@@ -26,6 +26,7 @@ SCHEMA = build_schema()
         ("date:2020-13", "bad date"),
         ("date:[hôm qua to 2020]", "bad date"),
         ("*", "nothing to search for"),
+        ("NOT NOT bão", "malformed query: the parser could not read it"),
     ],
 )
 def test_bad_queries_raise_one_line_errors(text: str, message: str) -> None:
