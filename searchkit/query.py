@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
 from whoosh import query as wq
 from whoosh.fields import Schema
@@ -40,6 +41,7 @@ FOLDED_WEIGHT_WHEN_MARKED = 1 / 3
 MAX_COMPOUND_SYLLABLES = 3
 
 _QUOTED = re.compile(r'"[^"]*"')
+_OPERATOR = re.compile(r"\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b")
 #: ``-word``, ``-"phrase"`` or ``-(group)`` after a space or at the start: excluded, as search boxes read it.
 #: ``Covid-19``, ``NĐ-CP``, ``Hà Nội - Hải Phòng`` and ``-5`` are left as they are.
 _QUOTED_OR_EXCLUDED = re.compile(r'"[^"]*"|(?<![^\s(])-(?=[^\W\d_]|["(])')
@@ -237,3 +239,43 @@ def matching_part(q: wq.Query) -> wq.Query:
     if isinstance(q, wq.AndMaybe):
         return matching_part(q.a)
     return q.apply(matching_part)
+
+
+@dataclass
+class Relaxed:
+    """A query of several words that no article has all of, asked again with any of them.
+
+    ``words`` are the expanded word clauses (a word, a phrase, ``title:…``);
+    ``required`` the clauses that stay required (dates, ids); ``query`` finds
+    and scores the articles with any of the words, adjacency still ranking first.
+    """
+
+    words: list[wq.Query]
+    required: list[wq.Query]
+    query: wq.Query
+
+
+def _is_text_clause(q: wq.Query) -> bool:
+    fields = {name for name, _ in q.iter_all_terms()}
+    return bool(fields) and fields <= set(TEXT_FIELDS)
+
+
+def relax(q: wq.Query, text: str) -> Relaxed | None:
+    """The "any of the words" form of ``q`` (from :func:`parse_query`), or None.
+
+    Only for words typed side by side: a query that spells out ``AND``, ``OR``
+    or ``NOT`` (or ``-word``) means exactly what it says.
+    """
+    if _OPERATOR.search(_QUOTED.sub("", _minus_as_not(text))):
+        return None
+    base, boosts = (q.a, q.b) if isinstance(q, wq.AndMaybe) else (q, None)
+    if type(base) is not wq.And:
+        return None
+    words = [sub for sub in base.subqueries if _is_text_clause(sub)]
+    required = [sub for sub in base.subqueries if not _is_text_clause(sub)]
+    if len(words) < 2:
+        return None
+    anyword: wq.Query = wq.Or(words)
+    if required:
+        anyword = wq.And([*required, anyword])
+    return Relaxed(words, required, wq.AndMaybe(anyword, boosts) if boosts is not None else anyword)

@@ -47,8 +47,17 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "total": results.total,
         "page": results.page,
         "limit": results.limit,
+        "words_matched": _words_matched_json(results),
         "hits": [hit_json(hit) for hit in results.hits],
     }
+
+
+def _words_matched_json(results: SearchResults) -> dict[str, int] | None:
+    """Null when the hits have every word; else how many of the query's words they have."""
+    if results.words_matched is None:
+        return None
+    found, words = results.words_matched
+    return {"found": found, "of": words}
 
 
 def results_text(results: SearchResults) -> str:
@@ -59,7 +68,15 @@ def results_text(results: SearchResults) -> str:
         return f"{results.total} articles match {results.query!r}; page {results.page} is past the last one."
     last = first + len(results.hits) - 1
     noun = "article matches" if results.total == 1 else "articles match"
-    lines = [f"{results.total} {noun} {results.query!r} (showing {first}–{last})", ""]
+    header = f"{results.total} {noun} {results.query!r} (showing {first}–{last})"
+    if results.words_matched is not None:
+        found, words = results.words_matched
+        noun = "article has" if results.total == 1 else "articles have"
+        header = (
+            f"No article has all {words} words of {results.query!r}; "
+            f"{results.total} {noun} {found} of them (showing {first}–{last})"
+        )
+    lines = [header, ""]
     for hit in results.hits:
         lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True))
         meta = [hit.date or "undated"]

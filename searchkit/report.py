@@ -143,6 +143,7 @@ def _sections(searcher: Searcher, queries: list[str], limit: int, site: Site, en
                 "query": text,
                 "anchor": f"q{number}",
                 "total": results.total,
+                "words_matched": results.words_matched,
                 "hits": hits,
                 "months": sorted(Counter(h["month"] for h in hits).items(), reverse=True),
                 "authors": Counter(h["author"] for h in hits if h["author"]).most_common(),

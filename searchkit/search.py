@@ -15,12 +15,13 @@ from pathlib import Path
 from whoosh import collectors, highlight
 from whoosh import query as wq
 from whoosh.fields import Schema
+from whoosh.searching import Results
 from whoosh.sorting import FieldFacet
 
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import index_size, open_index
-from searchkit.query import matching_part, parse_query
+from searchkit.query import Relaxed, matching_part, parse_query, relax
 
 Segments = list[tuple[str, bool]]
 
@@ -63,6 +64,8 @@ class SearchResults:
     limit: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: When no article has every word: (words the hits have, words in the query).
+    words_matched: tuple[int, int] | None = None
 
 
 @dataclass
@@ -211,19 +214,13 @@ class Searcher:
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be 1 or more")
         q = parse_query(text, self.ix.schema)
-        options: dict[str, object] = {}
-        matching = q  # what finds the hits; ``q`` also marks them in snippets
-        if sort == "date":
-            matching = matching_part(q)
-            options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
-        if facets:
-            options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
-        if options:  # sorting and facets collect every match anyway
-            results = self.searcher.search(matching, limit=page * limit, **options)
-        else:
-            collector = _exhaustive_top(page * limit)
-            self.searcher.search_with_collector(matching, collector)
-            results = collector.results()
+        results = self._run(q, sort, page * limit, facets)
+        words_matched = None
+        if results.is_empty() and (relaxed := relax(q, text)):
+            allowed, best = self._with_most_words(relaxed)
+            if allowed:
+                results = self._run(relaxed.query, sort, page * limit, facets, allowed)
+                words_matched = (best, len(relaxed.words))
         total = len(results)
         ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]
         if sort == "relevance":
@@ -247,7 +244,33 @@ class Searcher:
             for name in ("month", "author"):
                 groups = results.groups(name)
                 facet_counts[name] = {str(key): len(docs) for key, docs in groups.items() if key not in (None, "")}
-        return SearchResults(text, total, page, limit, hits, facet_counts)
+        return SearchResults(text, total, page, limit, hits, facet_counts, words_matched)
+
+    def _run(self, q: wq.Query, sort: str, limit: int, facets: bool, allowed: set[int] | None = None) -> Results:
+        """Whoosh's results for ``q``: the top ``limit`` by relevance, or every match when sorted or faceted."""
+        options: dict[str, object] = {}
+        matching = q
+        if sort == "date":
+            matching = matching_part(q)  # the same matches, without the clauses that only rank
+            options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
+        if facets:
+            options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
+        if options:  # sorting and facets collect every match anyway
+            return self.searcher.search(matching, limit=limit, filter=allowed, **options)
+        collector: collectors.Collector = _exhaustive_top(limit)
+        if allowed is not None:
+            collector = collectors.FilterCollector(collector, allow=allowed)
+        self.searcher.search_with_collector(matching, collector)
+        return collector.results()
+
+    def _with_most_words(self, relaxed: Relaxed) -> tuple[set[int], int]:
+        """The articles with the most of the query's words (and its dates), and how many words that is."""
+        counts: Counter[int] = Counter()
+        for word in relaxed.words:
+            clause = wq.And([*relaxed.required, word]) if relaxed.required else word
+            counts.update(self.searcher.docs_for_query(clause))
+        best = max(counts.values(), default=0)
+        return {docnum for docnum, count in counts.items() if count == best}, best
 
 
 def search(

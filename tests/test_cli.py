@@ -192,6 +192,17 @@ def test_a_query_starting_with_minus_goes_after_double_dash(seeds_index: Path) -
     assert json.loads(result.output)["total"] == 0
 
 
+def test_partial_match_is_said_in_text_and_json(seeds_index: Path) -> None:
+    text = run("search", "bo cong an xyzzy", "--index", str(seeds_index))
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("No article has all 4 words of 'bo cong an xyzzy'; 2 articles have 3 of them")
+    data = json.loads(run("search", "bo cong an xyzzy", "--json", "--index", str(seeds_index)).output)
+    assert data["words_matched"] == {"found": 3, "of": 4}
+    assert data["hits"][0]["id"] == SEED_MEETING
+    every_word = json.loads(run("search", "bo cong an", "--json", "--index", str(seeds_index)).output)
+    assert every_word["words_matched"] is None
+
+
 def test_variants_through_the_installed_command(seeds_index: Path, searchkit_exe: Path) -> None:
     for query in ("bo cong an", normalize("NFD", "BỘ CÔNG AN"), "bộ công_an"):
         found = subprocess.run(

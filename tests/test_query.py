@@ -7,7 +7,7 @@ from whoosh import query as wq
 
 from searchkit.errors import QueryError
 from searchkit.index import build_schema
-from searchkit.query import parse_query
+from searchkit.query import parse_query, relax
 
 SCHEMA = build_schema()
 
@@ -158,3 +158,28 @@ def test_matching_part_keeps_the_matches_and_drops_only_ranking_clauses(seeds_in
         matched = set(searcher.docs_for_query(full))
         assert matched and set(searcher.docs_for_query(stripped)) == matched
     assert not any(isinstance(part, wq.AndMaybe) for part in parts(stripped))
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "required"),
+    [
+        ("bão Yagi Quảng Ninh hôm qua", 6, 0),
+        ('"bão số 3" hôm qua date:2024', 3, 1),
+        ("title:(bão lũ) miền Trung", 4, 0),
+        ("bão", None, None),
+        ("bão AND Yagi", None, None),
+        ("bão OR Yagi", None, None),
+        ("bão NOT Yagi", None, None),
+        ("bão -Yagi", None, None),
+        ("bão date:2024", None, None),
+    ],
+)
+def test_only_words_typed_side_by_side_are_relaxed_and_dates_stay_required(
+    text: str, words: int | None, required: int | None
+) -> None:
+    relaxed = relax(parse_query(text, SCHEMA), text)
+    if words is None:
+        assert relaxed is None
+    else:
+        assert relaxed is not None
+        assert (len(relaxed.words), len(relaxed.required)) == (words, required)

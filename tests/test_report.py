@@ -42,6 +42,16 @@ def test_index_page_lists_the_hits_of_each_query_with_highlights(report: Path) -
     assert {"Công binh"} <= {mark.get_text() for mark in second.select("mark")}
 
 
+def test_a_query_no_article_fully_matches_says_so(seeds_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_report(seeds_index, ["bo cong an xyzzy"], out)
+    section = _soup(out / "index.html").find("section", class_="query")
+    assert section.find("p", class_="partial").get_text() == (
+        "Không bài nào có đủ 4 từ của truy vấn; đây là các bài có 3 từ."
+    )
+    assert len(section.select("li.hit")) == 2
+
+
 def test_every_link_resolves_to_a_file(report: Path) -> None:
     for html in report.rglob("*.html"):
         for link in _soup(html).find_all(["a", "link", "script"]):

@@ -83,6 +83,26 @@ def test_excluding_a_phrase_removes_only_that_phrase(corpus_index: Path) -> None
     assert storms and not {"b01_bao_so_3_quang_ninh.txt", "b45_huy_chuyen_bay_bao_yagi.txt"} & set(storms)
 
 
+def test_when_no_article_has_every_word_the_articles_with_most_of_them_are_shown(corpus_index: Path) -> None:
+    # No article says "hôm qua" (yesterday); the storm article has the other four words.
+    results = search(corpus_index, "bão Yagi Quảng Ninh hôm qua")
+    assert results.words_matched == (4, 6)
+    assert results.hits[0].id == "b01_bao_so_3_quang_ninh.txt"
+    assert results.total == len(results.hits) < 52
+    assert search(corpus_index, "bão Yagi Quảng Ninh").words_matched is None
+
+
+def test_relaxed_search_keeps_dates_and_explicit_operators(corpus_index: Path) -> None:
+    dated = search(corpus_index, "bão xyzzy date:2019", limit=50)
+    assert dated.words_matched == (1, 2)
+    assert dated.hits and all((hit.date or "").startswith("2019") for hit in dated.hits)
+    assert search(corpus_index, "bão AND xyzzy").total == 0
+    by_date = search(corpus_index, "bão Yagi Quảng Ninh hôm qua", sort="date")
+    assert by_date.words_matched == (4, 6)
+    dates = [hit.date or "" for hit in by_date.hits]  # undated last
+    assert dates == sorted(dates, reverse=True)
+
+
 def test_snippet_marks_the_matched_words(seeds_index: Path) -> None:
     hit = search(seeds_index, "bo cong an").hits[0]
     marked = [text for text, matched in hit.snippet if matched]
