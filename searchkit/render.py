@@ -48,6 +48,7 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "page": results.page,
         "limit": results.limit,
         "words_matched": _words_matched_json(results),
+        "did_you_mean": results.did_you_mean,
         "hits": [hit_json(hit) for hit in results.hits],
     }
 
@@ -61,8 +62,9 @@ def _words_matched_json(results: SearchResults) -> dict[str, int] | None:
 
 
 def results_text(results: SearchResults) -> str:
+    suggestion = f"\nDid you mean: {results.did_you_mean}" if results.did_you_mean else ""
     if results.total == 0:
-        return f"No articles match {results.query!r}."
+        return f"No articles match {results.query!r}.{suggestion}"
     first = (results.page - 1) * results.limit + 1
     if not results.hits:
         return f"{results.total} articles match {results.query!r}; page {results.page} is past the last one."
@@ -76,7 +78,7 @@ def results_text(results: SearchResults) -> str:
             f"No article has all {words} words of {results.query!r}; "
             f"{results.total} {noun} {found} of them (showing {first}–{last})"
         )
-    lines = [header, ""]
+    lines = [header + suggestion, ""]
     for hit in results.hits:
         lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True))
         meta = [hit.date or "undated"]

@@ -144,6 +144,7 @@ def _sections(searcher: Searcher, queries: list[str], limit: int, site: Site, en
                 "anchor": f"q{number}",
                 "total": results.total,
                 "words_matched": results.words_matched,
+                "did_you_mean": results.did_you_mean,
                 "hits": hits,
                 "months": sorted(Counter(h["month"] for h in hits).items(), reverse=True),
                 "authors": Counter(h["author"] for h in hits if h["author"]).most_common(),

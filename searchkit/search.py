@@ -22,6 +22,7 @@ from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import index_size, open_index
 from searchkit.query import Relaxed, matching_part, parse_query, relax
+from searchkit.spelling import did_you_mean
 
 Segments = list[tuple[str, bool]]
 
@@ -66,6 +67,8 @@ class SearchResults:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     #: When no article has every word: (words the hits have, words in the query).
     words_matched: tuple[int, int] | None = None
+    #: The query with the words the index has never seen corrected, when some were.
+    did_you_mean: str | None = None
 
 
 @dataclass
@@ -221,6 +224,7 @@ class Searcher:
             if allowed:
                 results = self._run(relaxed.query, sort, page * limit, facets, allowed)
                 words_matched = (best, len(relaxed.words))
+        suggestion = did_you_mean(self.searcher, text, q) if results.is_empty() or words_matched else None
         total = len(results)
         ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]
         if sort == "relevance":
@@ -244,7 +248,7 @@ class Searcher:
             for name in ("month", "author"):
                 groups = results.groups(name)
                 facet_counts[name] = {str(key): len(docs) for key, docs in groups.items() if key not in (None, "")}
-        return SearchResults(text, total, page, limit, hits, facet_counts, words_matched)
+        return SearchResults(text, total, page, limit, hits, facet_counts, words_matched, suggestion)
 
     def _run(self, q: wq.Query, sort: str, limit: int, facets: bool, allowed: set[int] | None = None) -> Results:
         """Whoosh's results for ``q``: the top ``limit`` by relevance, or every match when sorted or faceted."""

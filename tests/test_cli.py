@@ -201,6 +201,15 @@ def test_partial_match_is_said_in_text_and_json(seeds_index: Path) -> None:
     assert data["hits"][0]["id"] == SEED_MEETING
     every_word = json.loads(run("search", "bo cong an", "--json", "--index", str(seeds_index)).output)
     assert every_word["words_matched"] is None
+    assert every_word["did_you_mean"] is None
+
+
+def test_did_you_mean_in_text_and_json(seeds_index: Path) -> None:
+    text = run("search", "bo cogn an", "--index", str(seeds_index))
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[1] == "Did you mean: bo cong an"
+    data = json.loads(run("search", "bo cogn an", "--json", "--index", str(seeds_index)).output)
+    assert data["did_you_mean"] == "bo cong an"
 
 
 def test_variants_through_the_installed_command(seeds_index: Path, searchkit_exe: Path) -> None:

@@ -50,6 +50,9 @@ def test_a_query_no_article_fully_matches_says_so(seeds_index: Path, tmp_path: P
         "Không bài nào có đủ 4 từ của truy vấn; đây là các bài có 3 từ."
     )
     assert len(section.select("li.hit")) == 2
+    write_report(seeds_index, ["bo cogn an"], out)
+    section = _soup(out / "index.html").find("section", class_="query")
+    assert "Có phải bạn muốn tìm: “bo cong an”?" in section.get_text()
 
 
 def test_every_link_resolves_to_a_file(report: Path) -> None:

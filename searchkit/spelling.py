@@ -1,0 +1,107 @@
+""" "Did you mean": the query again, with each word the index has never seen replaced.
+
+Whoosh's own corrector proposes the index's syllables within an edit
+distance; Damerau-Levenshtein then puts swapped letters (``quagn`` →
+``quang``) first, as typing errors usually are; among equally near ones the
+syllable the index most often has next to the typed neighbours wins
+(``quagn ninh`` → ``quang``, not the commoner ``quan``), then the most
+common one.  A query typed without marks is corrected among folded
+forms (``yagj`` → ``yagi``), one typed with marks among exact syllables
+(``Quảgn`` → ``Quảng``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.searching import Searcher as WhooshSearcher
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
+from searchkit.index import TEXT_FIELDS
+from searchkit.normalize import canonical_text, fold, has_diacritics
+
+#: Fields whose words are proposed: the body holds nearly every word, the title the rest.
+SUGGESTION_FIELDS = ("body", "title")
+#: Candidates asked of Whoosh per field before re-ranking.
+CANDIDATES = 25
+
+
+def _typed_words(q: wq.Query) -> set[str]:
+    """Folded syllables the query looks up in text fields (``~yagj`` → ``yagj``)."""
+    return {
+        text[len(FOLDED_MARK) :]
+        for name, text in q.iter_all_terms()
+        if name in TEXT_FIELDS and text.startswith(FOLDED_MARK) and SHINGLE_SEPARATOR not in text
+    }
+
+
+def _in_index(searcher: WhooshSearcher, folded: str) -> bool:
+    return any(searcher.doc_frequency(name, FOLDED_MARK + folded) for name in TEXT_FIELDS)
+
+
+def _closest(searcher: WhooshSearcher, word: str, marked: bool, neighbours: list[str]) -> str | None:
+    """The index's syllable nearest to ``word`` (exact forms when ``marked``), or None.
+
+    ``neighbours`` are the folded words typed before and after it.
+    """
+    key = word if marked else FOLDED_MARK + fold(word)
+    # Short syllables have many neighbours: one edit for them, two for longer words.  Whoosh's
+    # corrector counts a swap as two edits, so it is asked one further than the swap-aware limit.
+    maxdist = 1 if len(fold(word)) <= 4 else 2
+    prefix = 1 if marked else 1 + len(FOLDED_MARK)
+    found: set[str] = set()
+    for name in SUGGESTION_FIELDS:
+        found.update(searcher.suggest(name, key, limit=CANDIDATES, maxdist=2, prefix=prefix))
+    candidates = [
+        c
+        for c in found
+        if SHINGLE_SEPARATOR not in c
+        and COMPOUND_SEPARATOR not in c
+        and c.startswith(FOLDED_MARK) != marked
+        and damerau_levenshtein(key, c) <= maxdist
+    ]
+    if not candidates:
+        return None
+
+    def frequency(term: str) -> int:
+        return sum(searcher.doc_frequency(name, term) for name in SUGGESTION_FIELDS)
+
+    def rank(candidate: str) -> tuple[int, int, int, str]:
+        folded = fold(candidate.removeprefix(FOLDED_MARK))
+        pairs = [f"{neighbours[0]}{SHINGLE_SEPARATOR}{folded}", f"{folded}{SHINGLE_SEPARATOR}{neighbours[1]}"]
+        in_context = sum(frequency(pair) for pair, neighbour in zip(pairs, neighbours, strict=True) if neighbour)
+        return damerau_levenshtein(key, candidate), -in_context, -frequency(candidate), candidate
+
+    return min(candidates, key=rank).removeprefix(FOLDED_MARK)
+
+
+def _same_case(suggestion: str, typed: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return suggestion.upper()
+    if typed[:1].isupper():
+        return suggestion[:1].upper() + suggestion[1:]
+    return suggestion
+
+
+def did_you_mean(searcher: WhooshSearcher, text: str, q: wq.Query) -> str | None:
+    """``text`` with every word the index lacks in any spelling replaced by its nearest word, or None."""
+    marked = has_diacritics(canonical_text(text))
+    corrected = canonical_text(text)
+    unknown = {word for word in _typed_words(q) if word.isalpha() and not _in_index(searcher, word)}
+    if not unknown:
+        return None
+    words = [m.group(0) for m in re.finditer(r"[^\W\d_]+", corrected)]
+    folded = [fold(word.lower()) for word in words]
+    replacements: dict[str, str] = {}
+    for at, typed in enumerate(words):
+        if folded[at] not in unknown or typed in replacements:
+            continue
+        neighbours = [folded[at - 1] if at else "", folded[at + 1] if at + 1 < len(words) else ""]
+        suggestion = _closest(searcher, typed.lower(), marked, neighbours)
+        if suggestion:
+            replacements[typed] = _same_case(suggestion, typed)
+    for typed, suggestion in replacements.items():
+        corrected = re.sub(rf"(?<![^\W\d_]){re.escape(typed)}(?![^\W\d_])", suggestion, corrected)
+    return corrected if replacements else None
