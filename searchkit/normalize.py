@@ -113,3 +113,54 @@ def strip_marks(text: str) -> str:
 def has_diacritics(term: str) -> bool:
     """True when the user typed marks that ask for an exact match."""
     return fold(term) != term and not _THOUSANDS.match(term)
+
+
+#: Telex keys typed after a syllable's vowel: the tone they stand for.
+TELEX_TONES = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323"}
+#: Telex letter pairs for the marked vowels and đ, longest first.
+TELEX_LETTERS = (
+    ("uow", "ươ"),
+    ("aa", "â"),
+    ("ee", "ê"),
+    ("oo", "ô"),
+    ("aw", "ă"),
+    ("ow", "ơ"),
+    ("uw", "ư"),
+    ("dd", "đ"),
+)
+_TELEX_W_TARGETS = (("uo", "ươ"), ("u", "ư"), ("o", "ơ"), ("a", "ă"))
+
+
+def from_telex(word: str) -> str | None:
+    """The syllable a Telex keyboard would have made of ``word`` (``coong`` → ``công``), or None.
+
+    Users whose input method is off type the keys themselves: ``booj coong
+    an`` for ``bộ công an``.  A tone key is one of ``s f r x j`` after the
+    first vowel (no Vietnamese syllable has those letters there).  Returns None
+    for words with no Telex key in them or that are not plain ASCII letters.
+    """
+    lower = word.lower()
+    if not (lower.isascii() and lower.isalpha()):
+        return None
+    first_vowel = next((i for i, ch in enumerate(lower) if ch in "aeiouy"), None)
+    if first_vowel is None:
+        return None
+    tone = ""
+    for i in range(first_vowel + 1, len(lower)):
+        if lower[i] in TELEX_TONES:
+            tone, lower = TELEX_TONES[lower[i]], lower[:i] + lower[i + 1 :]
+            break
+    for keys, letter in TELEX_LETTERS:
+        lower = lower.replace(keys, letter)
+    if "w" in lower:  # a trailing w marks the vowels before it: nguoiw → ngươi
+        head = lower.replace("w", "", 1)
+        for plain, marked in _TELEX_W_TARGETS:
+            if plain in head:
+                lower = head.replace(plain, marked, 1)
+                break
+    if (lower == word.lower() and not tone) or not lower.isalpha() or any(ch in "fjwz" for ch in lower):
+        return None
+    vowel = next((i for i, ch in enumerate(lower) if ch in VOWELS), None)
+    if vowel is None:
+        return None
+    return canonical_syllable(unicodedata.normalize("NFC", lower[: vowel + 1] + tone + lower[vowel + 1 :]))

@@ -7,7 +7,8 @@ syllable the index most often has next to the typed neighbours wins
 (``quagn ninh`` → ``quang``, not the commoner ``quan``), then the most
 common one.  A query typed without marks is corrected among folded
 forms (``yagj`` → ``yagi``), one typed with marks among exact syllables
-(``Quảgn`` → ``Quảng``).
+(``Quảgn`` → ``Quảng``).  Before any of that, a word typed as Telex keys
+with the input method off (``coong`` for ``công``) is read as Telex.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
 from searchkit.index import TEXT_FIELDS
-from searchkit.normalize import canonical_text, fold, has_diacritics
+from searchkit.normalize import canonical_text, fold, from_telex, has_diacritics
 
 #: Fields whose words are proposed: the body holds nearly every word, the title the rest.
 SUGGESTION_FIELDS = ("body", "title")
@@ -77,6 +78,14 @@ def _closest(searcher: WhooshSearcher, word: str, marked: bool, neighbours: list
     return min(candidates, key=rank).removeprefix(FOLDED_MARK)
 
 
+def _from_telex(searcher: WhooshSearcher, typed: str) -> str | None:
+    """The syllable ``typed`` makes as Telex keys, if the index has it."""
+    syllable = from_telex(typed)
+    if syllable and any(searcher.doc_frequency(name, syllable) for name in SUGGESTION_FIELDS):
+        return syllable
+    return None
+
+
 def _same_case(suggestion: str, typed: str) -> str:
     if typed.isupper() and len(typed) > 1:
         return suggestion.upper()
@@ -99,7 +108,7 @@ def did_you_mean(searcher: WhooshSearcher, text: str, q: wq.Query) -> str | None
         if folded[at] not in unknown or typed in replacements:
             continue
         neighbours = [folded[at - 1] if at else "", folded[at + 1] if at + 1 < len(words) else ""]
-        suggestion = _closest(searcher, typed.lower(), marked, neighbours)
+        suggestion = _from_telex(searcher, typed) or _closest(searcher, typed.lower(), marked, neighbours)
         if suggestion:
             replacements[typed] = _same_case(suggestion, typed)
     for typed, suggestion in replacements.items():

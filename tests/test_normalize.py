@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from searchkit.normalize import canonical_syllable, canonical_text, fold, has_diacritics
+from searchkit.normalize import canonical_syllable, canonical_text, fold, from_telex, has_diacritics
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,25 @@ def test_has_diacritics() -> None:
     assert has_diacritics("đi")
     assert not has_diacritics("bao")
     assert not has_diacritics("1.584")
+
+
+@pytest.mark.parametrize(
+    ("typed", "syllable"),
+    [
+        ("booj", "bộ"),
+        ("coong", "công"),
+        ("Nguyeenx", "nguyễn"),
+        ("vieetj", "việt"),
+        ("dduwowngf", "đường"),
+        ("nguoiwf", "người"),  # a trailing w marks the vowels before it
+        ("quoocs", "quốc"),  # qu is an onset: the tone goes on ô
+        ("hoaf", "hoà"),  # canonical (new-style) tone placement
+        ("thuyr", "thuỷ"),
+        ("an", None),  # no Telex key: nothing to read
+        ("covid", None),
+        ("xyzzy", None),
+        ("bộ", None),  # already Vietnamese
+    ],
+)
+def test_telex_keys_are_read_as_the_syllable_they_type(typed: str, syllable: str | None) -> None:
+    assert from_telex(typed) == syllable

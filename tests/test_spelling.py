@@ -16,6 +16,8 @@ from searchkit.search import search
         ("Quảgn Ninh", "Quảng Ninh"),  # typed with marks: corrected to a marked syllable
         ("bo cogn an", "bo cong an"),
         ("title:(Yagj)", "title:(Yagi)"),  # the query's syntax is kept
+        ("booj coong an", "bộ công an"),  # Telex keys typed with the input method off
+        ("thuyr ddieenj Hoaf Binhf", "thuỷ điện Hoà Bình"),
     ],
 )
 def test_unknown_words_are_corrected_from_the_index(corpus_index: Path, typed: str, suggested: str) -> None:
