@@ -185,9 +185,11 @@ def index_command(
 @json_option
 @errors_as_exit_codes
 def search_command(query: str, index_dir: Path, limit: int, page: int, sort: str, as_json: bool) -> None:
-    """Search the index: words, "phrases", AND/OR/NOT, field:value, dates.
+    """Search the index: words, "phrases", AND/OR/NOT, -word, field:value, dates.
 
-    Diacritics are optional: `bo cong an` finds `Bộ Công an`.
+    Diacritics are optional: `bo cong an` finds `Bộ Công an`. When no article
+    has every word, the articles with the most of them are shown, and words
+    the index has never seen get a "Did you mean".
 
     \b
     Example:
@@ -195,6 +197,7 @@ def search_command(query: str, index_dir: Path, limit: int, page: int, sort: str
       searchkit search '"an ninh quốc gia" date:2020'
       searchkit search 'title:hội nghị AND date:[2020-01 to 2020-06]'
       searchkit search 'author:"nguyen ngoc"' --json
+      searchkit search -- '-"công an" quốc phòng'
     """
     from searchkit.render import results_json, results_text
     from searchkit.search import search
