@@ -9,6 +9,11 @@ process, against searchkit, SQLite FTS5 (``unicode61 remove_diacritics 2``)
 and Whoosh with its StandardAnalyzer over the same parsed articles.
 
     python bench/relevance.py [--write docs/relevance.md]
+    python bench/relevance.py --distractors 20000 [--write docs/relevance.md]
+
+``--distractors N`` adds the N generated articles of ``bench/corpus-N``
+(``make_corpus.py``) to every engine's index: the same known-item queries,
+with thousands of articles sharing their vocabulary around the one they seek.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import corpus, publish
+from whoosh import collectors
 from whoosh import fields as wf
 from whoosh import index as wi
 from whoosh.analysis import StandardAnalyzer
@@ -36,7 +45,7 @@ from searchkit.index import FIELD_BOOSTS, TEXT_FIELDS
 from searchkit.indexer import index_paths
 from searchkit.ingest import discover, read_articles
 from searchkit.normalize import canonical_syllable, fold
-from searchkit.search import search
+from searchkit.search import Searcher
 from searchkit.segment import get_segmenter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,17 +113,18 @@ def variant(query: Query, name: str) -> str | None:
     raise ValueError(name)
 
 
-def load_articles() -> list[Article]:
-    return [a for src in discover([str(p) for p in CORPUS]) for a in read_articles(src)]
+def load_articles(sources: list[Path]) -> list[Article]:
+    return [a for src in discover([str(p) for p in sources]) for a in read_articles(src)]
 
 
-def searchkit_engine(workdir: Path) -> Search:
+def searchkit_engine(workdir: Path, sources: list[Path]) -> Search:
     index_dir = workdir / "searchkit"
-    index_paths([str(p) for p in CORPUS], index_dir, workers=1)
+    index_paths([str(p) for p in sources], index_dir)
+    searcher = Searcher(index_dir)
 
     def run(text: str) -> list[str]:
         try:
-            return [hit.id for hit in search(index_dir, text, limit=TOP).hits]
+            return [hit.id for hit in searcher.search(text, limit=TOP).hits]
         except QueryError:
             return []
 
@@ -160,14 +170,17 @@ def whoosh_standard_engine(articles: list[Article], workdir: Path) -> Search:
     folder = workdir / "whoosh-standard"
     folder.mkdir()
     ix = wi.create_in(str(folder), schema)
-    with ix.writer() as writer:
+    with ix.writer(limitmb=256) as writer:
         for a in articles:
             writer.add_document(id=a.id, title=a.title, captions="\n".join(a.captions), body=a.body, author=a.author)
     parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
     searcher = ix.searcher()
 
     def run(text: str) -> list[str]:
-        return [hit["id"] for hit in searcher.search(parser.parse(text), limit=TOP)]
+        # Every match scored, as searchkit does: Whoosh's pruning collector can drop the best hits.
+        collector = collectors.TopCollector(TOP, usequality=False, replace=0)
+        searcher.search_with_collector(parser.parse(text), collector)
+        return [hit["id"] for hit in collector.results()]
 
     return run
 
@@ -202,7 +215,9 @@ def evaluate(engine: Search, queries: list[Query]) -> tuple[dict[str, tuple[floa
     return table, misses
 
 
-def markdown(results: dict[str, dict[str, tuple[float, float, int]]], misses: list[Miss], seconds: float) -> str:
+def markdown(
+    results: dict[str, dict[str, tuple[float, float, int]]], misses: list[Miss], articles: int, seconds: float
+) -> str:
     engines = list(results)
     lines = [
         "| variant | queries | " + " | ".join(f"{e} s@1 | {e} MRR@10" for e in engines) + " |",
@@ -214,7 +229,7 @@ def markdown(results: dict[str, dict[str, tuple[float, float, int]]], misses: li
         lines.append(f"| {name} | {count} | {cells} |")
     total = sum(results[engines[0]][name][2] for name in VARIANTS)
     lines.append("")
-    lines.append(f"{total} query runs per engine over {len(load_articles())} articles, in {seconds:.1f} s.")
+    lines.append(f"{total} query runs per engine over {articles:,} articles, in {seconds:.1f} s.")
     lines.append("")
     lines.append(f"Queries {engines[0]} does not rank first ({len(misses)}):")
     lines.append("")
@@ -230,28 +245,25 @@ def markdown(results: dict[str, dict[str, tuple[float, float, int]]], misses: li
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="Replace the results table in this Markdown file.")
+    parser.add_argument("--distractors", type=int, default=0, help="Add this many generated articles (make_corpus.py).")
     args = parser.parse_args()
     queries = [Query(q["target"], q["query"], q.get("field")) for q in json.loads(QUERIES.read_text("utf-8"))]
-    articles = load_articles()
+    sources = [*CORPUS, corpus(args.distractors)] if args.distractors else CORPUS
+    articles = load_articles(sources)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         results, misses = {}, {}
         engines = {
-            "searchkit": lambda: searchkit_engine(workdir),
+            "searchkit": lambda: searchkit_engine(workdir, sources),
             "fts5": lambda: fts5_engine(articles),
             "whoosh-std": lambda: whoosh_standard_engine(articles, workdir),
         }
         for name, make in engines.items():
             results[name], misses[name] = evaluate(make(), queries)
-    table = markdown(results, misses["searchkit"], time.monotonic() - started)
-    print(table)
-    if args.write:
-        text = args.write.read_text("utf-8")
-        begin, end = "<!-- results -->", "<!-- /results -->"
-        before, _, rest = text.partition(begin)
-        _, _, after = rest.partition(end)
-        args.write.write_text(f"{before}{begin}\n{table}\n{end}{after}", "utf-8")
+    table = markdown(results, misses["searchkit"], len(articles), time.monotonic() - started)
+    command = "python bench/relevance.py" + (f" --distractors {args.distractors}" if args.distractors else "")
+    publish(f"Command: `{command}`.\n\n{table}", args.write, "results-distractors" if args.distractors else "results")
     failing = [
         name
         for name in VARIANTS

@@ -20,6 +20,7 @@ exact syllable per position, which the query builder expands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +49,58 @@ COMPOUND_SEPARATOR = "_"
 def canonical(text: str) -> str:
     """The form every analyzer input is brought to first (NFC, canonical tones)."""
     return canonical_text(text)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_BLANKS = re.compile(r"[ \t]+")
+
+
+def _capital_runs(text: str) -> list[tuple[int, int]]:
+    """Spans of two or more words in capitals separated only by blanks."""
+    runs: list[tuple[int, int]] = []
+    start = end = -1
+    count = 0
+    for match in _LETTERS.finditer(text):
+        word = match.group(0)
+        if len(word) >= 2 and word.isupper():
+            if count and _BLANKS.fullmatch(text, end, match.start()):
+                end, count = match.end(), count + 1
+                continue
+            if count >= 2:
+                runs.append((start, end))
+            start, end, count = match.start(), match.end(), 1
+        else:
+            if count >= 2:
+                runs.append((start, end))
+            count = 0
+    if count >= 2:
+        runs.append((start, end))
+    return runs
+
+
+def title_case_capitals(text: str) -> str:
+    """``text`` with runs of words in capitals written in title case, same length.
+
+    pyvi's CRF reads letter case: it joins ``Thanh Thuỷ`` into one word but
+    not ``THANH THUỶ``, so a byline in capitals lost its name as a word.
+    Segmenting the title-cased run gives capitals the segmentation of the
+    same words in ordinary case; the tokens keep the text's own letters.
+    Runs without a letter beyond ASCII are acronyms (``UBND TP``) and stay.
+    """
+    pieces, done = [], 0
+    for start, end in _capital_runs(text):
+        run = text[start:end]
+        titled = _LETTERS.sub(_title_syllable, run)
+        if not run.isascii() and len(titled) == len(run):
+            pieces.append(text[done:start] + titled)
+            done = end
+    return "".join(pieces) + text[done:] if pieces else text
+
+
+def _title_syllable(match: re.Match[str]) -> str:
+    """A syllable in title case; a word with no vowel is an acronym (``CSGT``) and stays."""
+    word = match.group(0)
+    return word.title() if any(ch in "aeiouy" for ch in fold(word.lower())) else word
 
 
 def _split_underscores(word: list[Syllable]) -> list[Syllable]:
@@ -81,7 +134,8 @@ class VietnameseTokenizer(Tokenizer):
 
     def _words(self, text: str, mode: str) -> list[list[Syllable]]:
         if mode == "index":
-            return get_segmenter().segment(text)
+            words = get_segmenter().segment(title_case_capitals(text))
+            return [[Syllable(text[syl.start : syl.end], syl.start, syl.end) for syl in word] for word in words]
         return [[syl] for syl in syllables(text)]
 
     def __call__(

@@ -56,3 +56,20 @@ def test_character_offsets_point_into_the_original_text() -> None:
     text = "Thiếu tướng Trần Trung Hòa"
     for _, token, start, end in analyze(text, "highlight"):
         assert fold(text[start:end].lower()) == fold(token.lstrip("~"))
+
+
+def test_words_in_capitals_are_segmented_as_in_ordinary_case() -> None:
+    # pyvi joins "Thanh Thuỷ" into one word but not "THANH THUỶ": a byline in capitals lost its name.
+    capitals = analyze("Tin: THANH THUỶ")
+    assert [token for _, token, _, _ in capitals] == [token for _, token, _, _ in analyze("Tin: Thanh Thuỷ")]
+    assert (1, "thanh_thuy", 5, 15) in capitals
+    assert [(start, end) for _, token, start, end in capitals if token == "thuỷ"] == [(11, 15)]
+
+
+def test_acronyms_stay_as_they_are_for_segmentation() -> None:
+    from searchkit.analysis import title_case_capitals
+
+    assert title_case_capitals("UBND TP Hà Nội") == "UBND TP Hà Nội"  # ASCII capitals: acronyms
+    assert title_case_capitals("Lực lượng CSGT ĐÀ NẴNG.") == "Lực lượng CSGT Đà Nẵng."
+    assert title_case_capitals("Tin: PHẠM THU HÀ") == "Tin: Phạm Thu Hà"
+    assert title_case_capitals("ĐÀ\nNẴNG") == "ĐÀ\nNẴNG"  # a run stays on one line
