@@ -279,3 +279,34 @@ def relax(q: wq.Query, text: str) -> Relaxed | None:
     if required:
         anyword = wq.And([*required, anyword])
     return Relaxed(words, required, wq.AndMaybe(anyword, boosts) if boosts is not None else anyword)
+
+
+def spelled_as_typed(q: wq.Query, text: str) -> wq.Query | None:
+    """What an article must hold to have every word exactly as typed, or None.
+
+    A query typed with marks says which word it means: ``hồ sơ khống`` is not
+    ``hồ sơ không``, ``Thanh Thủy`` is not ``thành … Thủy``.  Folded matches
+    keep such articles in the results, and the search ranks those that have
+    every word as typed above them, whatever the field boosts.  Words under
+    ``NOT``, fuzzy or wildcard words, and queries with ``OR`` are left to the
+    scores.
+    """
+    unquoted = _QUOTED.sub("", text)
+    if not has_diacritics(canonical_text(text)) or re.search(r"\bOR\b", unquoted):
+        return None
+    base = q.a if isinstance(q, wq.AndMaybe) else q
+    if isinstance(base, wq.AndNot):
+        base = base.a
+    clauses = base.subqueries if type(base) is wq.And else [base]
+    fields_of: dict[str, set[str]] = {}
+    for clause in clauses:
+        if isinstance(clause, (wq.Not, wq.AndNot)) or not _is_text_clause(clause):
+            continue
+        if any(type(leaf) not in (wq.Term, wq.Phrase) for leaf in clause.leaves()):
+            continue
+        for name, term in clause.iter_all_terms():
+            if not term.startswith(FOLDED_MARK) and SHINGLE_SEPARATOR not in term and COMPOUND_SEPARATOR not in term:
+                fields_of.setdefault(term, set()).add(name)
+    if not fields_of:
+        return None
+    return wq.And([wq.Or([wq.Term(name, word) for name in sorted(names)]) for word, names in fields_of.items()])

@@ -21,7 +21,7 @@ from whoosh.sorting import FieldFacet
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import index_size, open_index
-from searchkit.query import Relaxed, matching_part, parse_query, relax
+from searchkit.query import Relaxed, matching_part, parse_query, relax, spelled_as_typed
 from searchkit.spelling import did_you_mean
 
 Segments = list[tuple[str, bool]]
@@ -167,8 +167,12 @@ def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
     return _leading_text(str(stored.get("body") or ""))
 
 
-def _exhaustive_top(limit: int) -> collectors.TopCollector:
-    """The top ``limit`` hits, with every match scored and counted in one pass.
+#: Added to the score of a document holding every word as typed, so it ranks above the rest.
+SPELLED_AS_TYPED_LIFT = 1e6
+
+
+class _TopSpelledFirst(collectors.TopCollector):
+    """The top ``limit`` hits, every match scored and counted in one pass, ``first`` ranked above the rest.
 
     Whoosh's default collector prunes: every few documents it replaces the
     matcher tree with one meant to skip what cannot beat the lowest kept score.
@@ -177,9 +181,22 @@ def _exhaustive_top(limit: int) -> collectors.TopCollector:
     match for 86 of 200 drawn queries at 1,000 articles, and where it counted as
     it went (date ranges) it reported 850 of 1,621 matches at 20,000.  Scoring
     everything costs more time per query (docs/benchmarks.md) and gives the
-    true ranking and total.
+    true ranking and total.  The documents of ``first`` (those holding every
+    word as typed) are lifted through Whoosh's final-score hook, so the heap
+    keeps them before any other.
     """
-    return collectors.TopCollector(limit, usequality=False, replace=0)
+
+    def __init__(self, limit: int, first: set[int]) -> None:
+        super().__init__(limit, usequality=False, replace=0)
+        self.first = first
+
+    def prepare(self, top_searcher: object, q: wq.Query, context: object) -> None:
+        super().prepare(top_searcher, q, context)
+        if self.first:
+            self.final_fn = self._lift
+
+    def _lift(self, searcher: object, docnum: int, score: float) -> float:
+        return score + SPELLED_AS_TYPED_LIFT if docnum in self.first else score
 
 
 class Searcher:
@@ -217,18 +234,22 @@ class Searcher:
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be 1 or more")
         q = parse_query(text, self.ix.schema)
-        results = self._run(q, sort, page * limit, facets)
+        results, as_typed = self._run(q, sort, page * limit, facets, exact=spelled_as_typed(q, text))
         words_matched = None
         if results.is_empty() and (relaxed := relax(q, text)):
             allowed, best = self._with_most_words(relaxed)
             if allowed:
-                results = self._run(relaxed.query, sort, page * limit, facets, allowed)
+                results, as_typed = self._run(relaxed.query, sort, page * limit, facets, allowed)
                 words_matched = (best, len(relaxed.words))
         suggestion = did_you_mean(self.searcher, text, q) if results.is_empty() or words_matched else None
         total = len(results)
-        ranked = [(hit.score or 0.0, hit.fields(), index) for index, hit in enumerate(results)]
+        ranked = []
+        for index, hit in enumerate(results):
+            first = hit.docnum in as_typed
+            score = (hit.score or 0.0) - (SPELLED_AS_TYPED_LIFT if first else 0.0)
+            ranked.append((score, hit.fields(), index, first))
         if sort == "relevance":
-            ranked.sort(key=lambda item: (-round(item[0], 6), _newest_first(item[1]), item[2]))
+            ranked.sort(key=lambda item: (not item[3], -round(item[0], 6), _newest_first(item[1]), item[2]))
         window = ranked[(page - 1) * limit : page * limit]
         hits = [
             Hit(
@@ -241,7 +262,7 @@ class Searcher:
                 author=str(stored.get("author", "")),
                 snippet=make_snippet(stored, q),
             )
-            for number, (score, stored, _) in enumerate(window, start=1)
+            for number, (score, stored, _, _) in enumerate(window, start=1)
         ]
         facet_counts: dict[str, dict[str, int]] = {}
         if facets:
@@ -250,22 +271,37 @@ class Searcher:
                 facet_counts[name] = {str(key): len(docs) for key, docs in groups.items() if key not in (None, "")}
         return SearchResults(text, total, page, limit, hits, facet_counts, words_matched, suggestion)
 
-    def _run(self, q: wq.Query, sort: str, limit: int, facets: bool, allowed: set[int] | None = None) -> Results:
-        """Whoosh's results for ``q``: the top ``limit`` by relevance, or every match when sorted or faceted."""
-        options: dict[str, object] = {}
-        matching = q
-        if sort == "date":
-            matching = matching_part(q)  # the same matches, without the clauses that only rank
-            options["sortedby"] = FieldFacet("date_text", reverse=True)  # undated ("") last
-        if facets:
-            options["groupedby"] = {"month": FieldFacet("month"), "author": FieldFacet("author_name")}
-        if options:  # sorting and facets collect every match anyway
-            return self.searcher.search(matching, limit=limit, filter=allowed, **options)
-        collector: collectors.Collector = _exhaustive_top(limit)
+    def _run(
+        self,
+        q: wq.Query,
+        sort: str,
+        limit: int,
+        facets: bool,
+        allowed: set[int] | None = None,
+        exact: wq.Query | None = None,
+    ) -> tuple[Results, set[int]]:
+        """Whoosh's results for ``q``, and the documents that hold every word as typed (``exact``).
+
+        By relevance: the top ``limit``, those documents first; by date: every match.
+        """
+        groups = {"month": FieldFacet("month"), "author": FieldFacet("author_name")} if facets else None
+        if sort == "date":  # the same matches without the clauses that only rank
+            results = self.searcher.search(
+                matching_part(q),
+                limit=limit,
+                filter=allowed,
+                sortedby=FieldFacet("date_text", reverse=True),  # undated ("") last
+                groupedby=groups,
+            )
+            return results, set()
+        as_typed = set(self.searcher.docs_for_query(exact)) if exact is not None else set()
+        collector: collectors.Collector = _TopSpelledFirst(limit, as_typed)
+        if groups:
+            collector = collectors.FacetCollector(collector, groups)
         if allowed is not None:
             collector = collectors.FilterCollector(collector, allow=allowed)
-        self.searcher.search_with_collector(matching, collector)
-        return collector.results()
+        self.searcher.search_with_collector(q, collector)
+        return collector.results(), as_typed
 
     def _with_most_words(self, relaxed: Relaxed) -> tuple[set[int], int]:
         """The articles with the most of the query's words (and its dates), and how many words that is."""

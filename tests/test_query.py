@@ -7,7 +7,7 @@ from whoosh import query as wq
 
 from searchkit.errors import QueryError
 from searchkit.index import build_schema
-from searchkit.query import parse_query, relax
+from searchkit.query import parse_query, relax, spelled_as_typed
 
 SCHEMA = build_schema()
 
@@ -183,3 +183,27 @@ def test_only_words_typed_side_by_side_are_relaxed_and_dates_stay_required(
     else:
         assert relaxed is not None
         assert (len(relaxed.words), len(relaxed.required)) == (words, required)
+
+
+@pytest.mark.parametrize(
+    ("text", "required"),
+    [
+        ("Thanh Thủy", {("title", "thanh"), ("body", "thuỷ")}),  # every word, unmarked ones too
+        ("bảo hiểm NOT bão", {("body", "bảo"), ("body", "hiểm")}),  # not the excluded word
+        ("title:(Thụy Điển)", {("title", "thuỵ"), ("title", "điển")}),  # only in the field asked
+        ('"hồ sơ khống" date:2023', {("body", "hồ"), ("body", "sơ"), ("body", "khống")}),
+    ],
+)
+def test_a_marked_query_knows_the_words_it_spelled(text: str, required: set[tuple[str, str]]) -> None:
+    spelled = spelled_as_typed(parse_query(text, SCHEMA), text)
+    assert spelled is not None
+    terms = _terms(spelled)
+    assert required <= terms
+    assert {word for _, word in terms} == {word for _, word in required}
+    if text.startswith("title:"):
+        assert {field for field, _ in terms} == {"title"}
+
+
+@pytest.mark.parametrize("text", ["thanh thuy", "bão OR lũ", "bão~1", "date:2024"])
+def test_no_spelling_to_keep_without_marks_with_or_or_fuzzy_words(text: str) -> None:
+    assert spelled_as_typed(parse_query(text, SCHEMA), text) is None

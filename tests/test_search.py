@@ -103,6 +103,19 @@ def test_relaxed_search_keeps_dates_and_explicit_operators(corpus_index: Path) -
     assert dates == sorted(dates, reverse=True)
 
 
+def test_articles_with_every_word_as_typed_rank_first(corpus_index: Path) -> None:
+    # b09 has "Thủy" in its title and "thành" (not "Thanh") in its body; b43 is signed THANH THUỶ.
+    hits = search(corpus_index, "Thanh Thủy").hits
+    assert [hit.id for hit in hits[:2]] == ["b43_quoc_hoi_be_mac_ky_hop.txt", "b09_thuy_dien_hoa_binh.txt"]
+    assert hits[0].score < hits[1].score  # the text score alone would put b09 first
+    assert all(hit.score < 1000 for hit in hits)  # scores are shown without the lift
+
+
+def test_without_marks_every_spelling_competes_on_score(corpus_index: Path) -> None:
+    hits = search(corpus_index, "thanh thuy").hits
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+
+
 def test_snippet_marks_the_matched_words(seeds_index: Path) -> None:
     hit = search(seeds_index, "bo cong an").hits[0]
     marked = [text for text, matched in hit.snippet if matched]
