@@ -226,7 +226,8 @@ class Searcher:
     ) -> SearchResults:
         """Run ``text`` against the index and return one page of ranked hits.
 
-        ``sort="relevance"`` ranks by score, newer first among equal scores;
+        ``sort="relevance"`` ranks by score, newer first among equal scores, and
+        in a query typed with marks the articles with every word as typed first;
         ``sort="date"`` lists newest first.
         """
         if sort not in SORTS:
