@@ -149,11 +149,13 @@ def index_command(
     quiet: bool,
     watch: bool,
     interval: float,
-) -> None:
+) -> int:
     """Index the articles in PATHS (files or folders, searched recursively).
 
     Incremental: new articles are added, changed ones updated, unchanged ones
-    skipped and articles whose files are gone removed.
+    skipped and articles whose files are gone removed.  A file that cannot be
+    read or decoded is skipped with one line on stderr; the rest is indexed
+    and the run exits with code 1, so scripts notice.
 
     \b
     Example:
@@ -163,8 +165,9 @@ def index_command(
 
     if watch:
         watch_paths(list(paths), index_dir, workers=workers, wait=wait, quiet=quiet, interval=interval)
-        return
-    run_index(list(paths), index_dir, full=full, workers=workers, wait=wait, quiet=quiet)
+        return 0
+    summary = run_index(list(paths), index_dir, full=full, workers=workers, wait=wait, quiet=quiet)
+    return 1 if summary.skipped else 0
 
 
 # ---------------------------------------------------------------- search

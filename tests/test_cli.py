@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from searchkit.cli import cli
+from searchkit.search import search
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
 
@@ -22,6 +23,20 @@ def test_index_prints_one_summary_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("\n") == 1
     assert result.output.startswith("2 added, 0 updated, 0 removed, 0 unchanged, 0 skipped in ")
+
+
+def test_a_file_that_cannot_be_decoded_is_skipped_and_the_run_exits_1(
+    seeds_copy: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    (seeds_copy / "latin1.txt").write_bytes(b"Tin c\xe9 H\xe0 N\xf4i")  # Latin-1, not UTF-8
+    index_dir = tmp_path / "ix"
+    done = subprocess.run(
+        [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"skipped {seeds_copy / 'latin1.txt'}: not UTF-8 text (byte 0xe9 at offset 5)\n"
+    assert done.stdout.startswith("2 added, 0 updated, 0 removed, 0 unchanged, 1 skipped (1 not UTF-8 text) in ")
+    assert search(index_dir, "bo cong an").total == 2  # the rest is indexed
 
 
 def test_search_text_output(seeds_index: Path) -> None:
