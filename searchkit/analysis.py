@@ -26,7 +26,7 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, Token, Tokenizer
 
-from searchkit.normalize import canonical_text, fold
+from searchkit.normalize import WORD, canonical_text, fold
 from searchkit.segment import Syllable, get_segmenter, syllables
 
 #: Function words that carry no meaning for search.  They stay in the index
@@ -51,7 +51,6 @@ def canonical(text: str) -> str:
     return canonical_text(text)
 
 
-_LETTERS = re.compile(r"[^\W\d_]+")
 _BLANKS = re.compile(r"[ \t]+")
 
 
@@ -60,7 +59,7 @@ def _capital_runs(text: str) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     start = end = -1
     count = 0
-    for match in _LETTERS.finditer(text):
+    for match in WORD.finditer(text):
         word = match.group(0)
         if len(word) >= 2 and word.isupper():
             if count and _BLANKS.fullmatch(text, end, match.start()):
@@ -90,7 +89,7 @@ def title_case_capitals(text: str) -> str:
     pieces, done = [], 0
     for start, end in _capital_runs(text):
         run = text[start:end]
-        titled = _LETTERS.sub(_title_syllable, run)
+        titled = WORD.sub(_title_syllable, run)
         if not run.isascii() and len(titled) == len(run):
             pieces.append(text[done:start] + titled)
             done = end

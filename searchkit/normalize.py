@@ -21,7 +21,8 @@ MARKED_VOWELS = frozenset("ăâêôơư")
 #: Open two-vowel rhymes whose tone the new style puts on the second vowel.
 NEW_STYLE_SECOND = frozenset({"oa", "oe", "uy"})
 
-_WORD = re.compile(r"[^\W\d_]+")
+#: A run of letters: a syllable, or an acronym.
+WORD = re.compile(r"[^\W\d_]+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
 
 
@@ -88,7 +89,7 @@ def canonical_text(text: str) -> str:
     the stored article stay valid for highlighting.  Syllables are cached:
     news text reuses a few thousand of them.
     """
-    return _WORD.sub(lambda match: canonical_syllable(match.group(0)), nfc(text))
+    return WORD.sub(lambda match: canonical_syllable(match.group(0)), nfc(text))
 
 
 @lru_cache(maxsize=1 << 17)

@@ -255,6 +255,11 @@ class Relaxed:
     query: wq.Query
 
 
+def _operators(text: str) -> set[str]:
+    """The boolean operators typed outside quotes, ``-word`` counting as ``NOT``."""
+    return set(_OPERATOR.findall(_QUOTED.sub("", _minus_as_not(text))))
+
+
 def _is_text_clause(q: wq.Query) -> bool:
     fields = {name for name, _ in q.iter_all_terms()}
     return bool(fields) and fields <= set(TEXT_FIELDS)
@@ -266,7 +271,7 @@ def relax(q: wq.Query, text: str) -> Relaxed | None:
     Only for words typed side by side: a query that spells out ``AND``, ``OR``
     or ``NOT`` (or ``-word``) means exactly what it says.
     """
-    if _OPERATOR.search(_QUOTED.sub("", _minus_as_not(text))):
+    if _operators(text):
         return None
     base, boosts = (q.a, q.b) if isinstance(q, wq.AndMaybe) else (q, None)
     if type(base) is not wq.And:
@@ -291,8 +296,7 @@ def spelled_as_typed(q: wq.Query, text: str) -> wq.Query | None:
     ``NOT``, fuzzy or wildcard words, and queries with ``OR`` are left to the
     scores.
     """
-    unquoted = _QUOTED.sub("", text)
-    if not has_diacritics(canonical_text(text)) or re.search(r"\bOR\b", unquoted):
+    if not has_diacritics(canonical_text(text)) or "OR" in _operators(text):
         return None
     base = q.a if isinstance(q, wq.AndMaybe) else q
     if isinstance(base, wq.AndNot):

@@ -21,7 +21,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
 from searchkit.index import TEXT_FIELDS
-from searchkit.normalize import canonical_text, fold, from_telex, has_diacritics
+from searchkit.normalize import WORD, canonical_text, fold, from_telex, has_diacritics
 
 #: Fields whose words are proposed: the body holds nearly every word, the title the rest.
 SUGGESTION_FIELDS = ("body", "title")
@@ -101,7 +101,7 @@ def did_you_mean(searcher: WhooshSearcher, text: str, q: wq.Query) -> str | None
     unknown = {word for word in _typed_words(q) if word.isalpha() and not _in_index(searcher, word)}
     if not unknown:
         return None
-    words = [m.group(0) for m in re.finditer(r"[^\W\d_]+", corrected)]
+    words = [m.group(0) for m in WORD.finditer(corrected)]
     folded = [fold(word.lower()) for word in words]
     replacements: dict[str, str] = {}
     for at, typed in enumerate(words):
