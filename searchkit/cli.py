@@ -202,10 +202,11 @@ def search_command(query: str, index_dir: Path, limit: int, page: int, sort: str
       searchkit search 'author:"nguyen ngoc"' --json
       searchkit search -- '-"công an" quốc phòng'
     """
+    from searchkit.api import Index
     from searchkit.render import results_json, results_text
-    from searchkit.search import search
 
-    results = search(index_dir, _check_text_argument(query), limit=limit, page=page, sort=sort)
+    with Index(index_dir) as index:
+        results = index.search(_check_text_argument(query), limit=limit, page=page, sort=sort)
     if as_json:
         print_json(results_json(results))
     else:
@@ -227,10 +228,11 @@ def show_command(article_id: str, index_dir: Path, as_json: bool) -> None:
     Example:
       searchkit show 004_a55b611e2d2fcdac.txt
     """
+    from searchkit.api import Index
     from searchkit.render import article_json, article_text
-    from searchkit.search import get_article
 
-    stored = get_article(index_dir, _check_text_argument(article_id))
+    with Index(index_dir) as index:
+        stored = index.get(_check_text_argument(article_id))
     if as_json:
         print_json(article_json(stored))
     else:
@@ -251,10 +253,10 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     Example:
       searchkit stats --index ~/news-index
     """
+    from searchkit.api import Index
     from searchkit.render import stats_json, stats_text
-    from searchkit.search import stats
 
-    result = stats(index_dir)
+    result = Index(index_dir).stats()
     if as_json:
         print_json(stats_json(result))
     else:

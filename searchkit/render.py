@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from searchkit.search import Hit, SearchResults, Segments, Stats
+from searchkit.search import Hit, SearchResults, Segments, Stats, StoredArticle
 
 
 def segments_terminal(segments: Segments) -> str:
@@ -92,35 +92,34 @@ def results_text(results: SearchResults) -> str:
     return "\n".join(lines).rstrip()
 
 
-def article_json(stored: dict[str, Any]) -> dict[str, Any]:
+def article_json(article: StoredArticle) -> dict[str, Any]:
     return {
-        "id": stored.get("id"),
-        "path": stored.get("path"),
-        "title": stored.get("title", ""),
-        "date": stored.get("date_text") or None,
-        "author": stored.get("author") or None,
-        "url": stored.get("url") or None,
-        "captions": [c for c in str(stored.get("captions") or "").split("\n") if c],
-        "body": stored.get("body", ""),
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "date": article.date,
+        "author": article.author or None,
+        "url": article.url or None,
+        "captions": article.captions,
+        "body": article.body,
     }
 
 
-def article_text(stored: dict[str, Any]) -> str:
-    article = article_json(stored)
-    lines = [click.style(article["title"] or article["id"], bold=True)]
-    meta = [article["date"] or "undated"]
-    if article["author"]:
-        meta.append(article["author"])
-    meta.append(article["path"])
+def article_text(article: StoredArticle) -> str:
+    lines = [click.style(article.title or article.id, bold=True)]
+    meta = [article.date or "undated"]
+    if article.author:
+        meta.append(article.author)
+    meta.append(article.path)
     lines.append(" · ".join(meta))
-    if article["url"]:
-        lines.append(article["url"])
+    if article.url:
+        lines.append(article.url)
     lines.append("")
-    lines.append(article["body"])
-    if article["captions"]:
+    lines.append(article.body)
+    if article.captions:
         lines.append("")
         lines.append(click.style("Captions:", bold=True))
-        lines.extend(f"  - {caption}" for caption in article["captions"])
+        lines.extend(f"  - {caption}" for caption in article.captions)
     return "\n".join(lines)
 
 

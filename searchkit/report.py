@@ -24,7 +24,8 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from searchkit import __version__
-from searchkit.search import SNIPPET_MAX_CHARS, Searcher, Segments, highlight_text, query_terms
+from searchkit.api import Index
+from searchkit.search import Segments, StoredArticle, highlight_text, leading_text, query_terms
 
 #: Static files copied as they are from the template folders.
 ASSETS = ("style.css", "find.js")
@@ -79,65 +80,59 @@ def page_name(article_id: str) -> str:
     return "articles/" + hashlib.blake2b(article_id.encode("utf-8"), digest_size=10).hexdigest() + ".html"
 
 
-def _lead(text: str) -> Segments:
-    cut = text if len(text) <= SNIPPET_MAX_CHARS else text[: text.rfind(" ", 0, SNIPPET_MAX_CHARS)] + " …"
-    return [(cut, False)] if cut else []
-
-
-def _hit_view(stored: dict[str, Any], snippet: Segments) -> dict[str, Any]:
-    date = str(stored.get("date_text") or "")
+def _hit_view(article: StoredArticle, snippet: Segments) -> dict[str, Any]:
+    date = article.date or ""
     return {
-        "id": stored["id"],
-        "title": stored.get("title", ""),
+        "id": article.id,
+        "title": article.title,
         "date": date,
         "month": date[:7] or UNDATED,
-        "author": stored.get("author", ""),
+        "author": article.author,
         "snippet": snippet,
-        "page": page_name(str(stored["id"])),
+        "page": page_name(article.id),
     }
 
 
-def _article_view(stored: dict[str, Any], terms: dict[str, frozenset[str]]) -> dict[str, Any]:
+def _article_view(article: StoredArticle, terms: dict[str, frozenset[str]]) -> dict[str, Any]:
     def marked(name: str, text: str) -> Segments:
         return highlight_text(text, terms.get(name, frozenset()), whole=True) or [(text, False)]
 
     return {
-        "id": stored["id"],
-        "title_segments": marked("title", str(stored.get("title") or stored["id"])),
-        "title": stored.get("title", ""),
-        "date": stored.get("date_text") or "",
-        "author": stored.get("author", ""),
-        "path": stored.get("path", ""),
-        "url": stored.get("url", ""),
-        "paragraphs": [marked("body", p) for p in str(stored.get("body") or "").split("\n\n") if p.strip()],
-        "captions": [marked("captions", c) for c in str(stored.get("captions") or "").split("\n") if c.strip()],
+        "id": article.id,
+        "title_segments": marked("title", article.title or article.id),
+        "title": article.title,
+        "date": article.date or "",
+        "author": article.author,
+        "path": article.path,
+        "url": article.url,
+        "paragraphs": [marked("body", p) for p in article.body.split("\n\n") if p.strip()],
+        "captions": [marked("captions", c) for c in article.captions if c.strip()],
     }
 
 
-def _add_to_find_index(site: Site, stored: dict[str, Any]) -> None:
+def _add_to_find_index(site: Site, article: StoredArticle) -> None:
     """Fold the article's words as the page's script folds what the user types."""
     from searchkit.normalize import canonical_text, strip_marks
 
     number = len(site.find_docs)
-    site.find_docs.append(
-        [str(stored.get("title") or stored["id"]), page_name(str(stored["id"])), str(stored.get("date_text") or "")]
-    )
-    text = " ".join(str(stored.get(name) or "") for name in ("title", "captions", "body", "author"))
+    site.find_docs.append([article.title or article.id, page_name(article.id), article.date or ""])
+    text = " ".join([article.title, "\n".join(article.captions), article.body, article.author])
     for word in set(_WORDS.split(strip_marks(canonical_text(text)).lower())):
         if word:
             site.find_terms.setdefault(word, []).append(number)
 
 
-def _sections(searcher: Searcher, queries: list[str], limit: int, site: Site, env: Environment) -> list[dict[str, Any]]:
-    sections, articles = [], {}
+def _sections(index: Index, queries: list[str], limit: int, site: Site, env: Environment) -> list[dict[str, Any]]:
+    sections = []
+    articles: dict[str, tuple[StoredArticle, dict[str, frozenset[str]]]] = {}
     for number, text in enumerate(queries, start=1):
-        results = searcher.search(text, limit=limit)
-        terms = {name: query_terms(searcher.ix.schema, text, name) for name in ("title", "captions", "body")}
+        results = index.search(text, limit=limit)
+        terms = {name: query_terms(text, name) for name in ("title", "captions", "body")}
         hits = []
         for hit in results.hits:
-            stored = searcher.searcher.document(id=hit.id)
-            hits.append(_hit_view(stored, hit.snippet))
-            articles.setdefault(hit.id, (stored, terms))
+            article = index.get(hit.id)
+            hits.append(_hit_view(article, hit.snippet))
+            articles.setdefault(hit.id, (article, terms))
         sections.append(
             {
                 "query": text,
@@ -150,35 +145,31 @@ def _sections(searcher: Searcher, queries: list[str], limit: int, site: Site, en
                 "authors": Counter(h["author"] for h in hits if h["author"]).most_common(),
             }
         )
-    for stored, terms in articles.values():
-        _write_article(site, env, stored, terms)
+    for article, terms in articles.values():
+        _write_article(site, env, article, terms)
     return sections
 
 
-def _write_article(site: Site, env: Environment, stored: dict[str, Any], terms: dict[str, frozenset[str]]) -> None:
-    name = page_name(str(stored["id"]))
+def _write_article(site: Site, env: Environment, article: StoredArticle, terms: dict[str, frozenset[str]]) -> None:
+    name = page_name(article.id)
     if name in site.pages:
         return
-    view = _article_view(stored, terms)
+    view = _article_view(article, terms)
     site.pages[name] = env.get_template("article.html").render(article=view, root="../")
-    _add_to_find_index(site, stored)
+    _add_to_find_index(site, article)
 
 
-def _archive(searcher: Searcher, site: Site, env: Environment) -> None:
+def _archive(index: Index, site: Site, env: Environment) -> None:
     """A page per month (paged), newest first, and a page per article."""
-    by_month: dict[str, list[dict[str, Any]]] = {}
-    for stored in sorted(
-        (dict(s) for s in searcher.searcher.all_stored_fields()),
-        key=lambda s: (str(s.get("date_text") or ""), str(s["id"])),
-        reverse=True,
-    ):
-        by_month.setdefault(str(stored.get("date_text") or "")[:7] or UNDATED, []).append(stored)
-        _write_article(site, env, stored, {})
+    by_month: dict[str, list[StoredArticle]] = {}
+    for article in index.articles():
+        by_month.setdefault((article.date or "")[:7] or UNDATED, []).append(article)
+        _write_article(site, env, article, {})
     pages = []
-    for key, stored_list in by_month.items():
-        for start in range(0, len(stored_list), ARCHIVE_PAGE_SIZE):
+    for key, listed in by_month.items():
+        for start in range(0, len(listed), ARCHIVE_PAGE_SIZE):
             suffix = "" if start == 0 else f"-{start // ARCHIVE_PAGE_SIZE + 1}"
-            pages.append((key, f"{key}{suffix}.html", stored_list[start : start + ARCHIVE_PAGE_SIZE]))
+            pages.append((key, f"{key}{suffix}.html", listed[start : start + ARCHIVE_PAGE_SIZE]))
     months = [
         {"key": key, "label": key if key != UNDATED else "không rõ ngày", "page": f"{key}.html", "count": len(v)}
         for key, v in by_month.items()
@@ -186,8 +177,8 @@ def _archive(searcher: Searcher, site: Site, env: Environment) -> None:
     site.pages["archive/index.html"] = env.get_template("archive.html").render(
         label="tất cả các tháng", months=months, current=None, hits=[], root="../"
     )
-    for key, name, stored_list in pages:
-        hits = [_hit_view(s, _lead(str(s.get("body") or ""))) for s in stored_list]
+    for key, name, listed in pages:
+        hits = [_hit_view(a, leading_text(a.body)) for a in listed]
         site.pages[f"archive/{name}"] = env.get_template("archive.html").render(
             label=key if key != UNDATED else "không rõ ngày",
             months=months,
@@ -215,10 +206,10 @@ def write_report(
     env = environment(folders)
     env.globals.update(version=__version__, index_name=str(index_dir))
     site = Site()
-    with Searcher(index_dir) as searcher:
-        sections = _sections(searcher, queries, limit, site, env)
+    with Index(index_dir) as index:
+        sections = _sections(index, queries, limit, site, env)
         if archive:
-            _archive(searcher, site, env)
+            _archive(index, site, env)
     site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
     _publish(site, folders, out_dir)
     return Written(out_dir, len(site.pages))

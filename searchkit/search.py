@@ -7,20 +7,21 @@ report shape them without knowing Whoosh.  Snippets are lists of
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from whoosh import collectors, highlight
 from whoosh import query as wq
-from whoosh.fields import Schema
 from whoosh.searching import Results
 from whoosh.sorting import FieldFacet
 
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
-from searchkit.index import index_size, open_index
+from searchkit.index import build_schema, index_size, open_index
 from searchkit.query import Relaxed, matching_part, parse_query, relax, spelled_as_typed
 from searchkit.spelling import did_you_mean
 
@@ -69,6 +70,33 @@ class SearchResults:
     words_matched: tuple[int, int] | None = None
     #: The query with the words the index has never seen corrected, when some were.
     did_you_mean: str | None = None
+
+
+@dataclass
+class StoredArticle:
+    """An article as the index stores it: what ``show``, the report and the API read."""
+
+    id: str
+    path: str
+    title: str
+    date: str | None
+    author: str
+    url: str
+    body: str
+    captions: list[str]
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, object]) -> StoredArticle:
+        return cls(
+            id=str(stored["id"]),
+            path=str(stored.get("path") or ""),
+            title=str(stored.get("title") or ""),
+            date=str(stored.get("date_text") or "") or None,
+            author=str(stored.get("author") or ""),
+            url=str(stored.get("url") or ""),
+            body=str(stored.get("body") or ""),
+            captions=[c for c in str(stored.get("captions") or "").split("\n") if c],
+        )
 
 
 @dataclass
@@ -123,9 +151,9 @@ def _query_terms(q: wq.Query, fieldname: str) -> frozenset[str]:
     return frozenset(text for name, text in q.iter_all_terms() if name == fieldname)
 
 
-def query_terms(schema: Schema, text: str, fieldname: str) -> frozenset[str]:
+def query_terms(text: str, fieldname: str) -> frozenset[str]:
     """The terms query ``text`` looks up in ``fieldname``: what highlighting marks there."""
-    return _query_terms(parse_query(text, schema), fieldname)
+    return _query_terms(parse_query(text, build_schema()), fieldname)
 
 
 def highlight_text(text: str, terms: frozenset[str], whole: bool = False) -> Segments:
@@ -150,7 +178,8 @@ def highlight_text(text: str, terms: frozenset[str], whole: bool = False) -> Seg
     return segments
 
 
-def _leading_text(text: str) -> Segments:
+def leading_text(text: str) -> Segments:
+    """The start of ``text``, cut at a space within SNIPPET_MAX_CHARS: a snippet when nothing matched."""
     if len(text) <= SNIPPET_MAX_CHARS:
         return [(text, False)] if text else []
     cut = text.rfind(" ", 0, SNIPPET_MAX_CHARS)
@@ -164,7 +193,7 @@ def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
         segments = highlight_text(text, _query_terms(q, fieldname))
         if segments:
             return segments
-    return _leading_text(str(stored.get("body") or ""))
+    return leading_text(str(stored.get("body") or ""))
 
 
 #: Added to the score of a document holding every word as typed, so it ranks above the rest.
@@ -304,6 +333,24 @@ class Searcher:
         self.searcher.search_with_collector(q, collector)
         return collector.results(), as_typed
 
+    def get(self, article_id: str) -> StoredArticle:
+        """The stored article with ``article_id``, or the one whose path (as ``search`` prints it) is that."""
+        stored = self.searcher.document(id=article_id) or self.searcher.document(path=article_id)
+        if stored is None and os.path.exists(article_id):
+            stored = self.searcher.document(source=os.path.abspath(article_id))
+        if stored is None:
+            raise ArticleNotFound(article_id)
+        return StoredArticle.from_stored(stored)
+
+    def articles(self) -> Iterator[StoredArticle]:
+        """Every live article, newest first, undated last."""
+        stored = sorted(
+            (dict(s) for s in self.searcher.all_stored_fields()),
+            key=lambda s: (str(s.get("date_text") or ""), str(s["id"])),
+            reverse=True,
+        )
+        return (StoredArticle.from_stored(s) for s in stored)
+
     def _with_most_words(self, relaxed: Relaxed) -> tuple[set[int], int]:
         """The articles with the most of the query's words (and its dates), and how many words that is."""
         counts: Counter[int] = Counter()
@@ -333,14 +380,10 @@ def _newest_first(stored: dict[str, object]) -> float:
     return -date.timestamp() if isinstance(date, datetime) else 0.0
 
 
-def get_article(index_dir: Path, article_id: str) -> dict[str, object]:
-    """The stored fields of one article."""
-    ix = open_index(index_dir)
-    with ix.searcher() as searcher:
-        stored = searcher.document(id=article_id)
-    if stored is None:
-        raise ArticleNotFound(article_id)
-    return stored
+def get_article(index_dir: Path, article_id: str) -> StoredArticle:
+    """One stored article, by id or by the path ``search`` prints."""
+    with Searcher(index_dir) as searcher:
+        return searcher.get(article_id)
 
 
 def stats(index_dir: Path, top: int = 10) -> Stats:

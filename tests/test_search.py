@@ -145,7 +145,7 @@ def test_paging_and_date_sort(seeds_index: Path) -> None:
 
 def test_get_article_and_stats(seeds_index: Path) -> None:
     stored = get_article(seeds_index, SEED_MEETING)
-    assert stored["date_text"] == "2020-07-31"
+    assert stored.date == "2020-07-31"
     summary = stats(seeds_index)
     assert summary.articles == 2
     assert (summary.first_date, summary.last_date) == ("2020-07-31", "2020-07-31")
