@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from searchkit.indexer import IndexSummary, index_paths
-from searchkit.search import SearchResults, Searcher, Stats, StoredArticle, stats
+from searchkit.search import Searcher, SearchResults, Stats, StoredArticle, stats
 
 
 class Index:
