@@ -27,8 +27,9 @@ from whoosh.writing import CLEAR
 
 from searchkit.articles import Article
 from searchkit.errors import IndexProblem
-from searchkit.index import open_or_create, write_lock
+from searchkit.index import TEXT_FIELDS, open_or_create, write_lock
 from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
+from searchkit.postings import writer as arrays_writer
 
 #: Remembers each file's hash after a successful run, to skip unchanged files
 #: without parsing them.  Only a cache: the index itself is the truth.
@@ -169,7 +170,7 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _open_writer(ix: object, workers: int, files: int) -> object:
+def _open_writer(ix: object, index_dir: Path, workers: int, files: int) -> object:
     """Whoosh's multi-process writer for large batches, its plain writer for small ones.
 
     With ``procs`` Whoosh analyzes and writes postings in one process per
@@ -181,8 +182,8 @@ def _open_writer(ix: object, workers: int, files: int) -> object:
         if not _children_die_with_parent and sys.platform.startswith("linux"):
             os.register_at_fork(after_in_child=_die_with_parent)
             _children_die_with_parent = True
-        return ix.writer(procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
-    return ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
+        return arrays_writer(ix, index_dir, TEXT_FIELDS, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)
+    return arrays_writer(ix, index_dir, TEXT_FIELDS, limitmb=WRITER_LIMIT_MB)
 
 
 @dataclass
@@ -264,7 +265,7 @@ def index_paths(
             if on_progress:
                 on_progress(0, len(plan.to_prepare))
             if full or plan.to_prepare or _gone_sources(plan):
-                _apply(ix, plan, full, workers or os.cpu_count() or 1, summary, skip, on_progress)
+                _apply(ix, index_dir, plan, full, workers or os.cpu_count() or 1, summary, skip, on_progress)
                 _save_manifest(index_dir, plan.manifest)
     except OSError as error:
         raise IndexProblem(WRITE_FAILED.format(index=index_dir, error=error.strerror or error)) from None
@@ -274,6 +275,7 @@ def index_paths(
 
 def _apply(
     ix: object,
+    index_dir: Path,
     plan: Plan,
     full: bool,
     workers: int,
@@ -283,7 +285,7 @@ def _apply(
 ) -> None:
     """Write the changes of ``plan`` in one commit; cancel everything on any failure."""
     total = len(plan.to_prepare)
-    writer = _open_writer(ix, workers, total)
+    writer = _open_writer(ix, index_dir, workers, total)
     try:
         written: dict[str, str] = {}
         for done, (src, result) in enumerate(_read_all(plan.to_prepare), start=1):

@@ -30,6 +30,7 @@ from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATO
 from searchkit.errors import QueryError
 from searchkit.index import FIELD_BOOSTS, QUERY_FIELDS, TEXT_FIELDS
 from searchkit.normalize import canonical_text, fold, has_diacritics
+from searchkit.snippets import Marks
 
 #: Fields searched by words that name no field.
 DEFAULT_FIELDS = TEXT_FIELDS
@@ -314,3 +315,40 @@ def spelled_as_typed(q: wq.Query, text: str) -> wq.Query | None:
     if not fields_of:
         return None
     return wq.And([wq.Or([wq.Term(name, word) for name in sorted(names)]) for word, names in fields_of.items()])
+
+
+def highlight_marks(q: wq.Query, fieldname: str) -> Marks:
+    """The syllables of ``q`` that highlighting marks in ``fieldname``: typed with marks, or folded.
+
+    Shingles and compounds stand for their syllables; words under ``NOT`` are
+    not marked.
+    """
+    exact: set[str] = set()
+    folded: set[str] = set()
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+            return
+        if type(node) is wq.Term:
+            if node.fieldname == fieldname:
+                text = str(node.text)
+                if text.startswith(FOLDED_MARK):
+                    folded.add(text[len(FOLDED_MARK) :])
+                elif SHINGLE_SEPARATOR in text or COMPOUND_SEPARATOR in text:
+                    folded.update(re.split(r"[ _]", text))
+                else:
+                    exact.add(text)
+            return
+        if type(node) is wq.Phrase:
+            if node.fieldname == fieldname:
+                for word in node.words:
+                    visit(wq.Term(fieldname, word))
+            return
+        for child in node.children():
+            visit(child)
+
+    visit(q)
+    return Marks(frozenset(exact), frozenset(folded - {""}))

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 
 from whoosh import query as wq
-from whoosh.searching import Searcher as WhooshSearcher
-from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
+from searchkit.engine import Engine, edit_distance
 from searchkit.index import TEXT_FIELDS
 from searchkit.normalize import WORD, canonical_text, fold, from_telex, has_diacritics
 
@@ -38,11 +37,11 @@ def _typed_words(q: wq.Query) -> set[str]:
     }
 
 
-def _in_index(searcher: WhooshSearcher, folded: str) -> bool:
+def _in_index(searcher: Engine, folded: str) -> bool:
     return any(searcher.doc_frequency(name, FOLDED_MARK + folded) for name in TEXT_FIELDS)
 
 
-def _closest(searcher: WhooshSearcher, word: str, marked: bool, neighbours: list[str]) -> str | None:
+def _closest(searcher: Engine, word: str, marked: bool, neighbours: list[str]) -> str | None:
     """The index's syllable nearest to ``word`` (exact forms when ``marked``), or None.
 
     ``neighbours`` are the folded words typed before and after it.
@@ -61,7 +60,7 @@ def _closest(searcher: WhooshSearcher, word: str, marked: bool, neighbours: list
         if SHINGLE_SEPARATOR not in c
         and COMPOUND_SEPARATOR not in c
         and c.startswith(FOLDED_MARK) != marked
-        and damerau_levenshtein(key, c) <= maxdist
+        and edit_distance(key, c) <= maxdist
     ]
     if not candidates:
         return None
@@ -73,12 +72,12 @@ def _closest(searcher: WhooshSearcher, word: str, marked: bool, neighbours: list
         folded = fold(candidate.removeprefix(FOLDED_MARK))
         pairs = [f"{neighbours[0]}{SHINGLE_SEPARATOR}{folded}", f"{folded}{SHINGLE_SEPARATOR}{neighbours[1]}"]
         in_context = sum(frequency(pair) for pair, neighbour in zip(pairs, neighbours, strict=True) if neighbour)
-        return damerau_levenshtein(key, candidate), -in_context, -frequency(candidate), candidate
+        return edit_distance(key, candidate), -in_context, -frequency(candidate), candidate
 
     return min(candidates, key=rank).removeprefix(FOLDED_MARK)
 
 
-def _from_telex(searcher: WhooshSearcher, typed: str) -> str | None:
+def _from_telex(searcher: Engine, typed: str) -> str | None:
     """The syllable ``typed`` makes as Telex keys, if the index has it."""
     syllable = from_telex(typed)
     if syllable and any(searcher.doc_frequency(name, syllable) for name in SUGGESTION_FIELDS):
@@ -94,7 +93,7 @@ def _same_case(suggestion: str, typed: str) -> str:
     return suggestion
 
 
-def did_you_mean(searcher: WhooshSearcher, text: str, q: wq.Query) -> str | None:
+def did_you_mean(searcher: Engine, text: str, q: wq.Query) -> str | None:
     """``text`` with every word the index lacks in any spelling replaced by its nearest word, or None."""
     marked = has_diacritics(canonical_text(text))
     corrected = canonical_text(text)

@@ -1,0 +1,371 @@
+"""Posting lists as numpy arrays: read from Whoosh's segments, and cached per segment beside them.
+
+Whoosh stays the index of record (segments, stored fields, deletions); this
+module reads what a search needs from a segment as flat arrays, and keeps the
+postings of the terms that are in many documents (the lists a query spends its
+time on) in a derived file per segment, ``MAIN_<segment>.skarrays``.  Segments
+never change once written, so the file never goes stale while its segment
+lives; Whoosh's own clean-up deletes it with its segment (the name matches
+Whoosh's segment-file pattern).  The file is a cache: checked when opened
+(magic, format version, segment id, document count, size, a checksum of its
+directory) and rebuilt from the segment when missing or unusable.
+
+Together with :mod:`searchkit.engine` and :mod:`searchkit.storage` this is
+the one place that reads Whoosh's internals: ``SegmentReader._segment``,
+``._terms`` (``W3TermsReader``: ``_tindex``, ``_postfile``, ``term_info``),
+``._perdoc``, the whoosh3 posting-block layout (a length, a pickled info
+tuple, a zlib'd pickled ``(delta ids, weights, values)`` tuple), the
+``_<field>_len`` byte columns and their decoding table.  ``whoosh-reloaded``
+is pinned below 2.8 in setup.cfg, and :func:`check_decoder` compares this
+decoder with Whoosh's own matcher once per process.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import mmap
+import os
+import pickle
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
+from whoosh.index import FileIndex
+from whoosh.multiproc import MpWriter
+from whoosh.reading import SegmentReader, TermNotFound
+from whoosh.util.numeric import _length_byte_cache
+from whoosh.util.times import datetime_to_long
+from whoosh.writing import SegmentWriter
+
+#: Bumped whenever the layout of a ``.skarrays`` file changes.
+ARRAYS_VERSION = 1
+ARRAYS_SUFFIX = ".skarrays"
+_MAGIC = b"SKARRAYS"
+#: A term's postings go into the array file when it is in at least this many documents of the segment…
+MIN_ARRAY_DOCS = 64
+#: … and in at least this share of them: the lists a query spends its time on.
+MIN_ARRAY_SHARE = 1 / 200
+#: Columns read per document for facets and sorting: facet name → Whoosh column.
+FACET_COLUMNS = {"month": "month", "author": "author_name", "year": "year", "date": "date_text"}
+#: Whoosh's encoding of field lengths in one byte, as a lookup table.
+LENGTH_TABLE = np.array(_length_byte_cache, dtype=np.float64)
+#: Offset of the document frequency in a whoosh3 term-info record (``!BfIBBfII``).
+_DF_OFFSET = 5
+_INT = struct.Struct("!i")
+_UNDATED = np.iinfo(np.int64).min
+
+
+@dataclass
+class Postings:
+    """One term's postings in one segment: sorted document numbers and term frequencies."""
+
+    ids: np.ndarray  # int64, segment-local
+    weights: np.ndarray  # float64
+
+
+@dataclass
+class DocColumns:
+    """Per-document values of one segment that searches read for every match."""
+
+    lengths: dict[str, np.ndarray]  # field → decoded field length (float64)
+    dates: np.ndarray  # int64 Whoosh date longs, _UNDATED when undated
+    facets: dict[str, tuple[list[str], np.ndarray]]  # name → (values, int32 code per doc)
+
+
+def decode_block_stream(raw: bytes, with_positions: bool = False) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """Ids, weights (and encoded values) of a whoosh3 posting list read as one byte string."""
+    stream = io.BytesIO(raw)
+    stream.seek(4)  # the block header magic
+    ids_parts, weight_parts, values = [], [], []
+    while True:
+        start = stream.tell()
+        length = _INT.unpack(stream.read(4))[0]
+        last = length < 0
+        end = start + 4 + abs(length)
+        count, _maxid, _maxweight, compression, _minlen, _maxlen = pickle.load(stream)
+        data = raw[stream.tell() : end]
+        if compression:
+            data = zlib.decompress(data)
+        deltas, weights, block_values = pickle.loads(data)
+        ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+        if weights is None:
+            weight_parts.append(np.ones(count))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(count, weights))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float64))
+        if with_positions:
+            values.extend(block_values)
+        if last:
+            break
+        stream.seek(end)
+    return np.concatenate(ids_parts), np.concatenate(weight_parts), values
+
+
+def decode_positions(value: bytes) -> np.ndarray:
+    """Positions of a term in one document, from Whoosh's ``Positions`` encoding."""
+    return np.cumsum(np.asarray(pickle.loads(value[4:]), dtype=np.int64))
+
+
+def read_from_segment(
+    reader: SegmentReader, fieldname: str, text: str, with_positions: bool = False
+) -> tuple[Postings, list[bytes]] | None:
+    """A term's postings decoded from the segment's own blocks, or None when it is not there."""
+    terms = reader._terms
+    try:
+        info = terms.term_info(fieldname, text.encode("utf-8"))
+    except TermNotFound:
+        return None
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        postings = Postings(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64))
+        return postings, list(values) if with_positions else []
+    offset, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length  # whoosh3 reads it as a 1-tuple
+    ids, weights, values = decode_block_stream(terms._postfile.get(offset, length), with_positions)
+    return Postings(ids, weights), values
+
+
+def check_decoder(reader: SegmentReader) -> None:
+    """Fail loudly if this module and Whoosh disagree on a posting list (a changed Whoosh)."""
+    for (fieldname, btext), info in reader._terms.items():
+        if info.doc_frequency() < 3 or info.is_inlined():
+            continue
+        found = read_from_segment(reader, fieldname, btext.decode("utf-8"))
+        matcher = reader.postings(fieldname, btext)
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        if found is None or found[0].ids.tolist() != ids or found[0].weights.tolist() != weights:
+            raise RuntimeError(
+                f"searchkit cannot read this Whoosh version's postings ({fieldname}:{btext!r}); "
+                "install the whoosh-reloaded version setup.cfg names"
+            )
+        return
+
+
+def segment_id(reader: SegmentReader) -> str:
+    return reader._segment.segment_id()
+
+
+def deleted_mask(reader: SegmentReader) -> np.ndarray:
+    """True for each deleted document of the segment."""
+    mask = np.zeros(reader._segment.doc_count_all(), dtype=bool)
+    if reader.has_deletions():
+        deleted = np.fromiter(reader._segment.deleted_docs(), dtype=np.int64)
+        mask[deleted[deleted < len(mask)]] = True
+    return mask
+
+
+def field_length_totals(reader: SegmentReader) -> dict[str, int]:
+    return dict(reader._segment._fieldlengths)
+
+
+def _date_long(text: str) -> int:
+    if not text:
+        return int(_UNDATED)
+    parts = [int(part) for part in text.split("-")]
+    year, month, day = [*parts, 1, 1][:3]
+    return datetime_to_long(datetime(year, month, day))
+
+
+def read_columns(reader: SegmentReader, text_fields: tuple[str, ...], facet_columns: dict[str, str]) -> DocColumns:
+    """Field lengths, dates and facet values of every document of the segment."""
+    count = reader._segment.doc_count_all()
+    lengths = {}
+    for name in text_fields:
+        lengths[name] = np.zeros(count)
+        if reader._perdoc.has_column(f"_{name}_len"):
+            column = reader._perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
+            codes = np.fromiter((column[doc] for doc in range(count)), dtype=np.int64, count=count)
+            lengths[name] = LENGTH_TABLE[codes]
+    date_texts = reader.column_reader("date_text") if count else []
+    dates = np.fromiter((_date_long(str(date_texts[doc] or "")) for doc in range(count)), dtype=np.int64, count=count)
+    facets = {}
+    for name, column_name in facet_columns.items():
+        values = reader.column_reader(column_name) if count else []
+        vocabulary: dict[str, int] = {}
+        codes = np.fromiter(
+            (vocabulary.setdefault(str(values[doc] or ""), len(vocabulary)) for doc in range(count)),
+            dtype=np.int32,
+            count=count,
+        )
+        facets[name] = (list(vocabulary), codes)
+    return DocColumns(lengths, dates, facets)
+
+
+def _frequent_terms(reader: SegmentReader, text_fields: tuple[str, ...]) -> Iterator[tuple[str, str, W3TermInfo]]:
+    """(field, text, term info) of the text-field terms in enough documents to keep as arrays."""
+    threshold = max(MIN_ARRAY_DOCS, int(reader._segment.doc_count_all() * MIN_ARRAY_SHARE))
+    terms = reader._terms
+    for key, value in terms._tindex.items():
+        if struct.unpack_from("!I", value, _DF_OFFSET)[0] < threshold:
+            continue
+        fieldname, btext = terms._keydecoder(key)
+        if fieldname in text_fields:
+            yield fieldname, btext.decode("utf-8"), W3TermInfo.from_bytes(value)
+
+
+def write_arrays(
+    reader: SegmentReader, path: Path, text_fields: tuple[str, ...], facet_columns: dict[str, str]
+) -> None:
+    """Write the segment's array file to ``path``, atomically (a temporary file renamed into place)."""
+    directory: dict[str, tuple[int, int, int, str]] = {}
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as blob:
+            offset = 0
+            for fieldname, text, info in _frequent_terms(reader, text_fields):
+                if info.is_inlined():
+                    continue
+                found = read_from_segment(reader, fieldname, text)
+                if found is None:
+                    continue
+                postings = found[0]
+                deltas = np.diff(postings.ids, prepend=0).astype(np.uint32)
+                ids_bytes = zlib.compress(deltas.tobytes(), 1)
+                dtype = "u1" if postings.weights.max(initial=0) <= 255 else "u2"
+                weight_bytes = postings.weights.astype(dtype).tobytes()
+                blob.write(ids_bytes)
+                blob.write(weight_bytes)
+                directory[f"{fieldname}\x00{text}"] = (offset, len(ids_bytes), len(postings.ids), dtype)
+                offset += len(ids_bytes) + len(weight_bytes)
+        columns = read_columns(reader, text_fields, facet_columns)
+        meta = pickle.dumps({"terms": directory, "columns": columns}, protocol=pickle.HIGHEST_PROTOCOL)
+        header = json.dumps(
+            {
+                "version": ARRAYS_VERSION,
+                "segment": segment_id(reader),
+                "documents": reader._segment.doc_count_all(),
+                "meta_bytes": len(meta),
+                "meta_crc": zlib.crc32(meta),
+                "blob_bytes": offset,
+            }
+        ).encode("utf-8")
+        with open(path.with_name(path.name + ".head.tmp"), "wb") as out:
+            out.write(_MAGIC + struct.pack("!I", len(header)) + header + meta)
+            with open(temporary, "rb") as blob:
+                while chunk := blob.read(1 << 20):
+                    out.write(chunk)
+        os.replace(path.with_name(path.name + ".head.tmp"), path)
+    finally:
+        for leftover in (temporary, path.with_name(path.name + ".head.tmp")):
+            leftover.unlink(missing_ok=True)
+
+
+class SegmentArrays:
+    """An opened array file: frequent terms' postings (memory-mapped) and the per-document columns."""
+
+    def __init__(self, path: Path, reader: SegmentReader) -> None:
+        with open(path, "rb") as handle:
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            if self._map[: len(_MAGIC)] != _MAGIC:
+                raise ValueError("not a searchkit array file")
+            (header_size,) = struct.unpack_from("!I", self._map, len(_MAGIC))
+            start = len(_MAGIC) + 4
+            header = json.loads(self._map[start : start + header_size])
+            meta_start = start + header_size
+            self._blob_start = meta_start + header["meta_bytes"]
+            meta = self._map[meta_start : self._blob_start]
+            if (
+                header["version"] != ARRAYS_VERSION
+                or header["segment"] != segment_id(reader)
+                or header["documents"] != reader._segment.doc_count_all()
+                or len(self._map) != self._blob_start + header["blob_bytes"]
+                or zlib.crc32(meta) != header["meta_crc"]
+            ):
+                raise ValueError("array file does not match its segment")
+            loaded = pickle.loads(meta)
+        except Exception:
+            self._map.close()
+            raise
+        self.terms: dict[str, tuple[int, int, int, str]] = loaded["terms"]
+        self.columns: DocColumns = loaded["columns"]
+
+    def postings(self, fieldname: str, text: str) -> Postings | None:
+        entry = self.terms.get(f"{fieldname}\x00{text}")
+        if entry is None:
+            return None
+        offset, ids_size, count, dtype = entry
+        start = self._blob_start + offset
+        deltas = np.frombuffer(zlib.decompress(self._map[start : start + ids_size]), dtype=np.uint32)
+        weights = np.frombuffer(self._map, dtype=dtype, count=count, offset=start + ids_size)
+        return Postings(np.cumsum(deltas, dtype=np.int64), weights.astype(np.float64))
+
+    def close(self) -> None:
+        self._map.close()
+
+
+def arrays_path(index_dir: Path, reader: SegmentReader) -> Path:
+    return index_dir / f"{segment_id(reader)}{ARRAYS_SUFFIX}"
+
+
+def ensure_arrays(
+    index_dir: Path,
+    reader: SegmentReader,
+    text_fields: tuple[str, ...],
+    facet_columns: dict[str, str],
+) -> SegmentArrays | None:
+    """The segment's array file, written first if it is missing or unusable; None if it cannot be written."""
+    path = arrays_path(index_dir, reader)
+    try:
+        return SegmentArrays(path, reader)
+    except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError):
+        pass
+    try:
+        write_arrays(reader, path, text_fields, facet_columns)
+        return SegmentArrays(path, reader)
+    except OSError:
+        return None
+
+
+class _ArraysBeforeToc:
+    """Writes each new segment's array file before the table of contents names the segment.
+
+    A search never sees a segment without its arrays, a crash before the
+    table of contents leaves only an orphan file that Whoosh's clean-up
+    removes with the next commit, and a failure to write (disk full) fails the
+    commit, which leaves the previous index as it was.
+    """
+
+    storage: object
+    schema: object
+    arrays_target: tuple[Path, tuple[str, ...]]
+
+    def _commit_toc(self, segments: list[object]) -> None:
+        index_dir, text_fields = self.arrays_target
+        for segment in segments:
+            reader = SegmentReader(self.storage, self.schema, segment)
+            try:
+                path = arrays_path(index_dir, reader)
+                try:
+                    SegmentArrays(path, reader).close()
+                except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError):
+                    write_arrays(reader, path, text_fields, FACET_COLUMNS)
+            finally:
+                reader.close()
+        super()._commit_toc(segments)  # type: ignore[misc]
+
+
+class _SegmentWriter(_ArraysBeforeToc, SegmentWriter):
+    pass
+
+
+class _MpWriter(_ArraysBeforeToc, MpWriter):
+    pass
+
+
+def writer(ix: FileIndex, index_dir: Path, text_fields: tuple[str, ...], procs: int = 1, **options: object) -> object:
+    """Whoosh's writer (multi-process with ``procs`` > 1) that also writes each new segment's arrays."""
+    made = _MpWriter(ix, procs=procs, **options) if procs > 1 else _SegmentWriter(ix, **options)
+    made.arrays_target = (index_dir, text_fields)
+    return made

@@ -1,0 +1,220 @@
+"""The engine against a brute-force oracle, and its array files as a cache of the segments.
+
+The oracle scores every live document one by one in plain Python from
+Whoosh's public reader API (postings through Whoosh's own matchers, field
+lengths, document frequencies), with the same BM25F formula and the same
+order rules; the engine must agree on totals and on the top ten, ties included.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+from whoosh.util.times import datetime_to_long
+
+from searchkit import engine as engine_module
+from searchkit.indexer import index_paths
+from searchkit.normalize import fold
+from searchkit.postings import ARRAYS_SUFFIX
+from searchkit.query import matching_part, parse_query, spelled_as_typed
+from searchkit.search import Searcher
+from tests.conftest import SEEDS, write_generated_articles
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+@pytest.fixture(scope="module")
+def grown_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """700 generated articles and the seeds in two runs (two segments), some rewritten (deletions)."""
+    root = tmp_path_factory.mktemp("grown")
+    corpus = root / "corpus"
+    write_generated_articles(corpus, 500)
+    shutil.copytree(SEEDS, corpus / "seeds")
+    index_dir = root / "index"
+    index_paths([str(corpus)], index_dir, workers=2)
+    write_generated_articles(corpus, 200, start=500)
+    for path in sorted(corpus.rglob("article-0000[0-4]*.txt")):  # rewritten: old copies become deletions
+        path.write_text(path.read_text(encoding="utf-8") + "\n\nCập nhật thêm tin.", encoding="utf-8")
+    index_paths([str(corpus)], index_dir, workers=1)
+    return index_dir
+
+
+class Oracle:
+    """Every live document scored one at a time, from Whoosh's public API only."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.reader = searcher.engine.reader
+        self.size = self.reader.doc_count_all()
+        self.live = [doc for doc in range(self.size) if not self.reader.is_deleted(doc)]
+        self._lists: dict[tuple[str, str], dict[int, float]] = {}
+        self.dates = {}
+        for doc in self.live:
+            text = self.reader.stored_fields(doc).get("date_text") or ""
+            parts = [int(p) for p in text.split("-")] if text else []
+            self.dates[doc] = datetime_to_long(datetime(*[*parts, 1, 1][:3])) if parts else None
+
+    def postings(self, fieldname: str, text: str) -> dict[int, float]:
+        key = (fieldname, text)
+        if key not in self._lists:
+            found: dict[int, float] = {}
+            if (fieldname, text) in self.reader:
+                matcher = self.reader.postings(fieldname, text)
+                while matcher.is_active():
+                    found[matcher.id()] = matcher.weight()
+                    matcher.next()
+            self._lists[key] = found
+        return self._lists[key]
+
+    def term_score(self, fieldname: str, text: str, doc: int, boost: float) -> float | None:
+        weight = self.postings(fieldname, text).get(doc)
+        if weight is None:
+            return None
+        if not self.reader.schema[fieldname].scorable:
+            return boost * weight
+        idf = math.log(self.size / (self.reader.doc_frequency(fieldname, text) + 1)) + 1
+        average = self.reader.field_length(fieldname) / self.size or 1
+        length = self.reader.doc_field_length(doc, fieldname)
+        k1, b = engine_module.BM25_K1, engine_module.BM25_B
+        return boost * idf * (weight * (k1 + 1)) / (weight + k1 * ((1 - b) + b * length / average))
+
+    def score(self, q: wq.Query, doc: int) -> float | None:
+        """The document's score under ``q``, or None when ``q`` does not match it."""
+        kind = type(q)
+        if kind is wq.Term:
+            return self.term_score(q.fieldname, q.text, doc, q.boost)
+        if kind in (wq.And, wq.Or):
+            if len(q.subqueries) == 1:
+                return self.score(q.subqueries[0], doc)
+            parts = []
+            for sub in q.subqueries:
+                if kind is wq.And and isinstance(sub, wq.Not):
+                    if self.score(sub.query, doc) is not None:
+                        return None
+                    continue
+                parts.append(self.score(sub, doc))
+            found = [p for p in parts if p is not None]
+            if (kind is wq.And and len(found) < len(parts)) or not found:
+                return None if kind is wq.Or or len(found) < len(parts) else sum(found) * q.boost
+            return sum(found) * q.boost
+        if kind is wq.AndMaybe:
+            required = self.score(q.a, doc)
+            optional = self.score(q.b, doc) if required is not None else None
+            return None if required is None else required + (optional or 0.0)
+        if kind is wq.AndNot:
+            return None if self.score(q.b, doc) is not None else self.score(q.a, doc)
+        if kind is wq.Not:
+            return None if self.score(q.query, doc) is not None else 0.0
+        if isinstance(q, wq.NumericRange):
+            date = self.dates[doc]
+            inside = date is not None and (q.start is None or date >= q.start) and (q.end is None or date <= q.end)
+            return q.boost if inside else None
+        raise AssertionError(f"the oracle does not know {q!r}")
+
+    def ranked(self, text: str, searcher: Searcher, by_date: bool) -> tuple[int, list[int]]:
+        q = parse_query(text, searcher.ix.schema)
+        exact = None if by_date else spelled_as_typed(q, text)
+        scored = []
+        for doc in self.live:
+            score = self.score(matching_part(q) if by_date else q, doc)
+            if score is None:
+                continue
+            first = exact is not None and self.score(exact, doc) is not None
+            date = self.dates[doc]
+            newest = -date if date is not None else math.inf
+            key = (newest, doc) if by_date else (not first, -round(score, 6), newest, doc)
+            scored.append((key, doc))
+        scored.sort()
+        return len(scored), [doc for _, doc in scored[:10]]
+
+
+def drawn_queries(searcher: Searcher, count: int) -> list[tuple[str, bool]]:
+    """Queries of every kind drawn from the indexed articles: (query, sorted by date)."""
+    rng = random.Random(12)
+    articles = [searcher.engine.stored(doc) for doc in range(0, searcher.engine.size, 7)]
+    queries = []
+    for number in range(count):
+        article = rng.choice(articles)
+        words = WORD.findall(str(article.get("body") or "")) or ["tin"]
+        at = rng.randrange(max(1, len(words) - 3))
+        one, two, three = [*words[at : at + 3], "tin", "tin", "tin"][:3]
+        year = rng.randrange(2010, 2020)
+        kinds = [
+            (one, False),
+            (f"{one} {two}", False),
+            (fold(f"{one} {two}").lower(), False),
+            (f'"{one} {two}"', False),
+            (f"title:{rng.choice(WORD.findall(str(article.get('title'))) or ['tin'])}", False),
+            (f"{one} date:[{year}-01 to {year}-12]", False),
+            (f"{one} OR {three}", False),
+            (f"{one} -{three}", False),
+            (f"{one} {two}", True),
+        ]
+        queries.append(kinds[number % len(kinds)])
+    return queries
+
+
+def test_engine_agrees_with_a_brute_force_oracle(grown_index: Path) -> None:
+    with Searcher(grown_index) as searcher:
+        assert len(searcher.engine.leaves) >= 2 and searcher.engine.deleted.any()
+        assert any(a is not None and a.terms for a in searcher.engine.arrays)  # both posting paths are exercised
+        oracle = Oracle(searcher)
+        for text, by_date in drawn_queries(searcher, 90):
+            total, top = oracle.ranked(text, searcher, by_date)
+            results = searcher.search(text, limit=10, sort="date" if by_date else "relevance")
+            if results.words_matched is not None:
+                continue  # the fallback to most words is another query
+            assert results.total == total, text
+            found = [_docnum(searcher, hit.id) for hit in results.hits]
+            assert found == top, text
+
+
+def _docnum(searcher: Searcher, article_id: str) -> int:
+    return next(iter(searcher.engine.searcher.document_numbers(id=article_id)))
+
+
+def test_a_phrase_of_four_words_reads_positions(grown_index: Path) -> None:
+    with Searcher(grown_index) as searcher:
+        live = [int(doc) for doc in searcher.engine.live.nonzero()[0]]
+        article = searcher.engine.stored(live[len(live) // 2])
+        words = WORD.findall(str(article["body"]))[5:9]
+        results = searcher.search('"' + " ".join(words) + '"', limit=1000)
+        assert article["id"] in [hit.id for hit in results.hits]
+        spaced = re.compile(r"\W+".join(fold(word.lower()) for word in words))
+        for hit in results.hits:  # every hit holds the words side by side, in order
+            stored = searcher.get(hit.id)
+            assert spaced.search(fold(" ".join([stored.title, stored.body, *stored.captions]).lower())), hit.id
+        reordered = searcher.search('"' + " ".join([words[1], words[0], *words[2:]]) + '"', limit=1000)
+        assert article["id"] not in [hit.id for hit in reordered.hits]
+
+
+def test_array_files_are_a_cache_rebuilt_when_missing_or_damaged(grown_index: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(grown_index, index_dir)
+    with Searcher(index_dir) as searcher:
+        before = [(h.id, h.score) for h in searcher.search("bộ công an", limit=20).hits]
+    files = sorted(index_dir.glob(f"*{ARRAYS_SUFFIX}"))
+    assert files, "the index run writes an array file beside each segment"
+    files[0].unlink()
+    files[-1].write_bytes(files[-1].read_bytes()[:100])  # a torn write
+    with Searcher(index_dir) as searcher:
+        assert [(h.id, h.score) for h in searcher.search("bộ công an", limit=20).hits] == before
+    assert len(sorted(index_dir.glob(f"*{ARRAYS_SUFFIX}"))) == len(files)
+    assert all(path.stat().st_size > 100 for path in index_dir.glob(f"*{ARRAYS_SUFFIX}"))
+
+
+def test_array_files_follow_their_segments(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    write_generated_articles(folder, 30)
+    index_dir = tmp_path / "index"
+    index_paths([str(folder)], index_dir, workers=1)
+    first = {p.name for p in index_dir.glob(f"*{ARRAYS_SUFFIX}")}
+    index_paths([str(folder)], index_dir, workers=1, full=True)
+    second = {p.name for p in index_dir.glob(f"*{ARRAYS_SUFFIX}")}
+    assert first and second and not first & second  # the replaced segment's file went with it
