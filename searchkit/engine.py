@@ -37,6 +37,8 @@ from searchkit import postings as sp
 #: Whoosh's BM25F constants (``whoosh.scoring.BM25F`` defaults), so scores stay what they were.
 BM25_B = 0.75
 BM25_K1 = 1.2
+#: How many of the best-scored matches are rescored by proximity (with all that hold every pair).
+RESCORE_WINDOW = 1000
 _decoder_checked = False
 
 edit_distance: Callable[[str, str], int] = damerau_levenshtein
@@ -285,7 +287,7 @@ class Engine:
             inside = at < len(postings.ids)
             hits = inside & (postings.ids[np.minimum(at, len(postings.ids) - 1)] == local)
             for doc, index in zip(local[hits].tolist(), at[hits].tolist(), strict=True):
-                found[doc + offset] = sp.decode_positions(values[index])
+                found[doc + offset] = np.array(sp.decode_positions(values[index]), dtype=np.int64)
         return found
 
     def _with_whoosh(self, q: wq.Query) -> Match:
@@ -300,6 +302,69 @@ class Engine:
 
     # ------------------------------------------------------------ ranking
 
+    def position_keys(self, fieldname: str, text: str, docnums: np.ndarray) -> np.ndarray:
+        """Each occurrence of a term in ``docnums`` (sorted) as one sorted number, ``document << 32 | position``."""
+        keys: list[int] = []
+        for leaf, offset in self.leaves:
+            local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())] - offset
+            if not len(local):
+                continue
+            read = sp.read_from_segment(leaf, fieldname, text, with_positions=True)
+            if read is None:
+                continue
+            postings, values = read
+            at = np.minimum(np.searchsorted(postings.ids, local), len(postings.ids) - 1)
+            held = postings.ids[at] == local
+            for doc, index in zip(local[held].tolist(), at[held].tolist(), strict=True):
+                base = (doc + offset) << 32
+                keys.extend(base + position for position in sp.decode_positions(values[index]))
+        return np.array(keys, dtype=np.int64)
+
+    def proximity(
+        self, runs: Iterable[tuple[list[str], tuple[str, ...]]], docnums: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How closely each of ``docnums`` holds each run of query words, read from the runs' shingles.
+
+        For a run of adjacent query words (given as their folded shingles and the
+        fields they are searched in): ``chained``, the most shingles found one
+        after the other in one field (a run of n words as typed is n − 1), and
+        ``pairs``, how many of the run's adjacent pairs stand side by side
+        somewhere.  Positions are read for ``docnums`` only.
+        """
+        chained = np.zeros(self.size, dtype=np.int32)
+        pairs = np.zeros(self.size, dtype=np.int32)
+        for shingles, fields in runs:
+            present = np.zeros((len(shingles), self.size), dtype=bool)
+            for fieldname in fields:
+                previous: tuple[np.ndarray, np.ndarray] | None = None
+                for number, shingle in enumerate(shingles):
+                    keys = self.position_keys(fieldname, shingle, docnums)
+                    docs = keys >> 32
+                    present[number, docs] = True
+                    chain = np.ones(len(keys), dtype=np.int32)
+                    if previous is not None and len(previous[0]) and len(keys):
+                        at = np.minimum(np.searchsorted(previous[0], keys - 1), len(previous[0]) - 1)
+                        follows = previous[0][at] == keys - 1
+                        chain[follows] = previous[1][at[follows]] + 1
+                    np.maximum.at(chained, docs, chain)
+                    previous = (keys, chain)
+            pairs += present.sum(axis=0, dtype=np.int32)
+        return chained, pairs
+
+    def holding_every_pair(self, runs: Iterable[tuple[list[str], tuple[str, ...]]]) -> np.ndarray:
+        """Documents that have every adjacent pair of some run side by side in one of its fields."""
+        found = np.zeros(self.size, dtype=bool)
+        for shingles, fields in runs:
+            every = self.live.copy()
+            for shingle in shingles:
+                anywhere = np.zeros(self.size, dtype=bool)
+                for fieldname in fields:
+                    for offset, postings in self.postings(fieldname, shingle):
+                        anywhere[postings.ids + offset] = True
+                every &= anywhere
+            found |= every
+        return found
+
     def rank(
         self,
         found: Match,
@@ -310,12 +375,15 @@ class Engine:
         first: np.ndarray | None = None,
         allowed: np.ndarray | None = None,
         facets: Iterable[str] = (),
+        runs: Iterable[tuple[list[str], tuple[str, ...]]] = (),
     ) -> Ranked:
         """One page of the live matches, best first (or newest first), with totals and facet counts.
 
-        By relevance: the documents of ``first`` before the rest, then the
-        score (rounded to 6 decimals, so float noise cannot reorder ties),
-        then the newer article, then index order.
+        By relevance: the documents of ``first`` (every word as typed) before
+        the rest; then those holding the most query words one after the other
+        as typed, then the most adjacent pairs (``runs``: the query's shingles);
+        then the score (rounded to 6 decimals, so float noise cannot reorder
+        ties), then the newer article, then index order.
         """
         mask = found.mask & self.live
         if allowed is not None:
@@ -329,17 +397,47 @@ class Engine:
         else:
             tier = first[docnums] if first is not None else np.zeros(total, dtype=bool)
             rounded = np.round(found.score[docnums], 6)
-            keys = [docnums, newest_first, -rounded, ~tier]
-        wanted = offset + limit
-        if total > wanted * 4 and not by_date:
-            primary = np.where(keys[3], 0.0, 1e12) + rounded if first is not None else rounded
-            cut = np.partition(primary, total - wanted)[total - wanted]
-            keep = primary >= cut
-            keys = [key[keep] for key in keys]
-            docnums = docnums[keep]
-        order = np.lexsort(keys)[offset:wanted]
+            chained = pairs = np.zeros(total, dtype=np.int32)
+            if runs:
+                chained, pairs = self._rescored(docnums, tier, rounded, runs, offset + limit)
+            keys = [docnums, newest_first, -rounded, -pairs, -chained, ~tier]
+            wanted = offset + limit
+            if total > wanted * 4:  # keep the candidates for the page: a coarser key, in the same order
+                coarse = ((tier * 64 + np.minimum(chained, 63)) * 64 + np.minimum(pairs, 63)) * 1e6
+                primary = coarse + rounded
+                cut = np.partition(primary, total - wanted)[total - wanted]
+                keep = primary >= cut
+                keys = [key[keep] for key in keys]
+                docnums = docnums[keep]
+        order = np.lexsort(keys)[offset : offset + limit]
         page = docnums[order]
         return Ranked(page.tolist(), found.score[page].tolist(), total, counts)
+
+    def _rescored(
+        self,
+        docnums: np.ndarray,
+        tier: np.ndarray,
+        rounded: np.ndarray,
+        runs: list[tuple[list[str], tuple[str, ...]]],
+        wanted: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Proximity of the candidates: the best RESCORE_WINDOW by score, and every document with all the pairs.
+
+        As Elasticsearch's rescoring, positions are read for a window of the
+        best candidates only; the documents holding every adjacent pair of a run
+        (which includes all that hold it as a phrase) join the window whatever
+        their score, so an article with the phrase is never left out.
+        """
+        window = max(RESCORE_WINDOW, wanted)
+        inside = np.zeros(len(docnums), dtype=bool)
+        if len(docnums) > window:
+            primary = tier * 1e12 + rounded
+            inside[np.argpartition(-primary, window - 1)[:window]] = True
+        else:
+            inside[:] = True
+        inside |= self.holding_every_pair(runs)[docnums]
+        chained, pairs = self.proximity(runs, docnums[inside])
+        return chained[docnums], pairs[docnums]
 
     def facet_counts(self, name: str, docnums: np.ndarray) -> dict[str, int]:
         values = self.facet_values[name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import mmap
 import os
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 
 from searchkit.analysis import vietnamese_analyzer
@@ -62,16 +64,76 @@ def build_schema() -> Schema:
     )
 
 
-def _storage(index_dir: Path) -> FileStorage:
-    """Whoosh file storage that reads segment files in place instead of through mmap.
+class _MemoryReader:
+    """A read-only file over a memoryview: what Whoosh's pickled records are read from, without a copy."""
 
-    With mmap, Whoosh wraps each file of a segment in a ``BytesIO`` over the
-    mapping, which copies the whole file: every reader of a 20,000-article index
-    held 1.3 GB and took 1.6 s to open (the same bug is reported in
-    Alfanous-team/alfanous#860).  Plain reads keep a search at tens of MB, for
-    about 12% more time per warm query (docs/benchmarks.md).
+    def __init__(self, buffer: memoryview) -> None:
+        self._buffer = buffer
+        self._at = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._buffer) if size is None or size < 0 else min(len(self._buffer), self._at + size)
+        data = bytes(self._buffer[self._at : end])
+        self._at = end
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = bytearray()
+        while self._at < len(self._buffer) and (size is None or size < 0 or len(line) < size):
+            byte = self._buffer[self._at]
+            self._at += 1
+            line.append(byte)
+            if byte == 10:
+                break
+        return bytes(line)
+
+    def seek(self, position: int, whence: int = 0) -> int:
+        self._at = position + (self._at if whence == 1 else len(self._buffer) if whence == 2 else 0)
+        return self._at
+
+    def tell(self) -> int:
+        return self._at
+
+    def close(self) -> None:
+        pass
+
+
+class _MappedFile(BufferFile):
+    """Whoosh's ``BufferFile`` over a memory map, minus the ``BytesIO`` copy of the whole file it makes.
+
+    Whoosh's own mmap path wraps each mapped file in ``BytesIO``, which copies
+    it: every reader of a 20,000-article index held 1.3 GB (the same bug is
+    reported in Alfanous-team/alfanous#860).  Here reads slice the mapping:
+    a term look-up is a few memory reads instead of a few system calls, and
+    memory holds only the pages a search touches.
     """
-    return FileStorage(str(index_dir), supports_mmap=False)
+
+    def __init__(self, buffer: memoryview, name: str | None = None, onclose: object = None) -> None:
+        self._buf = buffer
+        self._name = name
+        self.file = _MemoryReader(buffer)
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
+        return _MappedFile(self._buf[position : position + length], name=name or self._name)
+
+
+class _MappedStorage(FileStorage):
+    """File storage whose files are read through memory maps, without copies."""
+
+    def open_file(self, name: str, **kwargs: object) -> BufferFile:
+        with open(self._fpath(name), "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return super().open_file(name, **kwargs)
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        return _MappedFile(memoryview(mapped), name=name)
+
+
+def _storage(index_dir: Path) -> FileStorage:
+    """The index's files, read in place through memory maps (see :class:`_MappedFile`)."""
+    return _MappedStorage(str(index_dir), supports_mmap=False)
 
 
 def exists(index_dir: Path) -> bool:

@@ -23,6 +23,7 @@ decoder with Whoosh's own matcher once per process.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import mmap
 import os
@@ -108,9 +109,9 @@ def decode_block_stream(raw: bytes, with_positions: bool = False) -> tuple[np.nd
     return np.concatenate(ids_parts), np.concatenate(weight_parts), values
 
 
-def decode_positions(value: bytes) -> np.ndarray:
-    """Positions of a term in one document, from Whoosh's ``Positions`` encoding."""
-    return np.cumsum(np.asarray(pickle.loads(value[4:]), dtype=np.int64))
+def decode_positions(value: bytes) -> list[int]:
+    """Positions of a term in one document, from Whoosh's ``Positions`` encoding (delta-coded, pickled)."""
+    return list(itertools.accumulate(pickle.loads(value[4:])))
 
 
 def read_from_segment(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query as wq
 from whoosh.fields import Schema
@@ -177,9 +177,7 @@ def _proximity(words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
     terms: list[wq.Query] = []
     for fieldname in fields:
         boost = FIELD_BOOSTS[fieldname]
-        for first, second in itertools.pairwise(words):
-            shingle = fold(first) + SHINGLE_SEPARATOR + fold(second)
-            terms.append(wq.Term(fieldname, shingle, boost=boost))
+        terms.extend(wq.Term(fieldname, shingle, boost=boost) for shingle in run_shingles(words))
         for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
             for start in range(len(words) - size + 1):
                 compound = COMPOUND_SEPARATOR.join(words[start : start + size])
@@ -203,17 +201,55 @@ def _word_runs(q: wq.Query) -> list[tuple[list[str], tuple[str, ...]]]:
     return [(words, fields) for words, fields in runs if len(words) >= 2]
 
 
-def parse_query(text: str, schema: Schema) -> wq.Query:
-    """The Whoosh query for ``text``; raises :class:`QueryError` with a one-line reason."""
+#: Adjacent words typed side by side, and the fields they are searched in.
+WordRun = tuple[list[str], tuple[str, ...]]
+
+
+@dataclass
+class ParsedQuery:
+    """A query parsed once: its tree and what the rest of searchkit reads about how it was typed.
+
+    ``tree`` is what the engine evaluates; ``marked`` whether the user typed
+    diacritics (``Phan`` then means Phan, not phấn); ``operators`` the boolean
+    operators spelled out (``-word`` counts as ``NOT``); ``runs`` the words typed
+    side by side (stop words included), which rank articles holding them as a
+    phrase first; ``exact`` what an article needs to have every word as typed.
+    """
+
+    text: str
+    tree: wq.Query
+    marked: bool
+    operators: frozenset[str]
+    runs: list[WordRun]
+    exact: wq.Query | None = None
+    _marks: dict[str, Marks] = field(default_factory=dict, repr=False)
+
+    def matching(self) -> wq.Query:
+        """The tree without the clauses that only rank: the same matches, for lists sorted by date."""
+        return matching_part(self.tree)
+
+    def relaxed(self) -> Relaxed | None:
+        """The "any of the words" form, when no article has them all (see :func:`relax`)."""
+        return None if self.operators else relax(self.tree)
+
+    def marks(self, fieldname: str) -> Marks:
+        """What highlighting marks in ``fieldname``."""
+        if fieldname not in self._marks:
+            self._marks[fieldname] = highlight_marks(self.tree, fieldname)
+        return self._marks[fieldname]
+
+
+def parse(text: str, schema: Schema) -> ParsedQuery:
+    """Parse what the user typed; raises :class:`QueryError` with a one-line reason."""
     _check_syntax(text)
     # Compounds joined as segmenters print them (công_an) mean the words side by side.
-    text = _minus_as_not(text.replace("_", " "))
+    rewritten = _minus_as_not(text.replace("_", " "))
     parser = MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
     parser.add_plugin(FuzzyTermPlugin())
     try:
-        parsed = parser.parse(text)
+        parsed = parser.parse(rewritten)
     except Exception as error:  # whoosh raises bare Exceptions for unparseable range ends
-        if "date:" in text:
+        if "date:" in rewritten:
             raise QueryError(f"{BAD_DATE}: {error}") from None
         raise QueryError(f"malformed query: the parser could not read it ({type(error).__name__}: {error})") from None
     problems = _errors(parsed)
@@ -223,11 +259,25 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
         raise QueryError(f"nothing to search for in {text!r}: give words, a phrase or field:value")
     runs = _word_runs(parsed)
     # One mark anywhere shows the user types with diacritics: "Phan Văn Giang" means Phan, not phấn.
-    expanded = _expand(_drop_stop_words(parsed), marked=has_diacritics(canonical_text(text)))
+    marked = has_diacritics(canonical_text(text))
+    operators = frozenset(_OPERATOR.findall(_QUOTED.sub("", rewritten)))
+    tree = _expand(_drop_stop_words(parsed), marked=marked)
     if runs:
         boosts = [term for words, fields in runs for term in _proximity(words, fields)]
-        return wq.AndMaybe(expanded, wq.Or(boosts))
-    return expanded
+        tree = wq.AndMaybe(tree, wq.Or(boosts))
+    parsed_query = ParsedQuery(text, tree, marked, operators, runs)
+    parsed_query.exact = spelled_as_typed(parsed_query)
+    return parsed_query
+
+
+def parse_query(text: str, schema: Schema) -> wq.Query:
+    """The tree of :func:`parse` alone."""
+    return parse(text, schema).tree
+
+
+def run_shingles(words: list[str]) -> list[str]:
+    """The folded shingles of adjacent words, as the index holds them (``cong an``)."""
+    return [fold(first) + SHINGLE_SEPARATOR + fold(second) for first, second in itertools.pairwise(words)]
 
 
 def matching_part(q: wq.Query) -> wq.Query:
@@ -256,24 +306,17 @@ class Relaxed:
     query: wq.Query
 
 
-def _operators(text: str) -> set[str]:
-    """The boolean operators typed outside quotes, ``-word`` counting as ``NOT``."""
-    return set(_OPERATOR.findall(_QUOTED.sub("", _minus_as_not(text))))
-
-
 def _is_text_clause(q: wq.Query) -> bool:
     fields = {name for name, _ in q.iter_all_terms()}
     return bool(fields) and fields <= set(TEXT_FIELDS)
 
 
-def relax(q: wq.Query, text: str) -> Relaxed | None:
-    """The "any of the words" form of ``q`` (from :func:`parse_query`), or None.
+def relax(q: wq.Query) -> Relaxed | None:
+    """The "any of the words" form of ``q`` (the tree of :func:`parse`), or None.
 
     Only for words typed side by side: a query that spells out ``AND``, ``OR``
-    or ``NOT`` (or ``-word``) means exactly what it says.
+    or ``NOT`` (or ``-word``) means exactly what it says (:meth:`ParsedQuery.relaxed`).
     """
-    if _operators(text):
-        return None
     base, boosts = (q.a, q.b) if isinstance(q, wq.AndMaybe) else (q, None)
     if type(base) is not wq.And:
         return None
@@ -287,7 +330,7 @@ def relax(q: wq.Query, text: str) -> Relaxed | None:
     return Relaxed(words, required, wq.AndMaybe(anyword, boosts) if boosts is not None else anyword)
 
 
-def spelled_as_typed(q: wq.Query, text: str) -> wq.Query | None:
+def spelled_as_typed(parsed: ParsedQuery) -> wq.Query | None:
     """What an article must hold to have every word exactly as typed, or None.
 
     A query typed with marks says which word it means: ``hồ sơ khống`` is not
@@ -297,8 +340,9 @@ def spelled_as_typed(q: wq.Query, text: str) -> wq.Query | None:
     ``NOT``, fuzzy or wildcard words, and queries with ``OR`` are left to the
     scores.
     """
-    if not has_diacritics(canonical_text(text)) or "OR" in _operators(text):
+    if not parsed.marked or "OR" in parsed.operators:
         return None
+    q = parsed.tree
     base = q.a if isinstance(q, wq.AndMaybe) else q
     if isinstance(base, wq.AndNot):
         base = base.a

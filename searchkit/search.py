@@ -19,7 +19,7 @@ from whoosh import query as wq
 from searchkit.engine import Engine
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import TEXT_FIELDS, build_schema, index_size, open_index
-from searchkit.query import Relaxed, highlight_marks, matching_part, parse_query, relax, spelled_as_typed
+from searchkit.query import ParsedQuery, Relaxed, matching_part, parse, run_shingles
 from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, snippet
 from searchkit.spelling import did_you_mean
 
@@ -102,7 +102,7 @@ class Stats:
 
 def query_terms(text: str, fieldname: str) -> Marks:
     """What highlighting marks in ``fieldname`` for the query ``text``."""
-    return highlight_marks(parse_query(text, build_schema()), fieldname)
+    return parse(text, build_schema()).marks(fieldname)
 
 
 def highlight_text(text: str, marks: Marks, whole: bool = False) -> Segments:
@@ -110,11 +110,11 @@ def highlight_text(text: str, marks: Marks, whole: bool = False) -> Segments:
     return highlight_whole(text, marks) if whole else snippet(text, marks)
 
 
-def make_snippet(stored: dict[str, object], q: wq.Query) -> Segments:
+def make_snippet(stored: dict[str, object], parsed: ParsedQuery) -> Segments:
     """The best matching fragments of the body (or captions), else the lead; not the title again."""
     title = str(stored.get("title") or "")
     for fieldname in ("body", "captions"):
-        segments = snippet(str(stored.get(fieldname) or ""), highlight_marks(q, fieldname), skip_prefix=title)
+        segments = snippet(str(stored.get(fieldname) or ""), parsed.marks(fieldname), skip_prefix=title)
         if segments:
             return segments
     return leading_text(str(stored.get("body") or ""))
@@ -156,27 +156,27 @@ class Searcher:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be 1 or more")
-        q = parse_query(text, self.ix.schema)
+        parsed = parse(text, self.ix.schema)
         by_date = sort == "date"
-        exact = None if by_date else spelled_as_typed(q, text)
-        first = self.engine.evaluate(exact).mask if exact is not None else None
+        first = self.engine.evaluate(parsed.exact).mask if parsed.exact is not None and not by_date else None
         # A list sorted by date has no use for the clauses that only rank.
-        found = self.engine.evaluate(matching_part(q) if by_date else q)
+        found = self.engine.evaluate(parsed.matching() if by_date else parsed.tree)
         page_args = {
             "limit": limit,
             "offset": (page - 1) * limit,
             "by_date": by_date,
             "facets": FACETS if facets else (),
         }
-        ranked = self.engine.rank(found, first=first, **page_args)
+        runs = () if by_date else [(run_shingles(words), fields) for words, fields in parsed.runs]
+        ranked = self.engine.rank(found, first=first, runs=runs, **page_args)
         words_matched = None
-        if ranked.total == 0 and (relaxed := relax(q, text)):
+        if ranked.total == 0 and (relaxed := parsed.relaxed()):
             allowed, best = self._with_most_words(relaxed)
             if best:
                 found = self.engine.evaluate(matching_part(relaxed.query) if by_date else relaxed.query)
-                ranked = self.engine.rank(found, allowed=allowed, **page_args)
+                ranked = self.engine.rank(found, allowed=allowed, runs=runs, **page_args)
                 words_matched = (best, len(relaxed.words))
-        suggestion = did_you_mean(self.engine, text, q) if ranked.total == 0 or words_matched else None
+        suggestion = did_you_mean(self.engine, parsed) if ranked.total == 0 or words_matched else None
         hits = []
         for number, (docnum, score) in enumerate(zip(ranked.docnums, ranked.scores, strict=True), start=1):
             stored = self.engine.stored(docnum)
@@ -189,7 +189,7 @@ class Searcher:
                     title=str(stored.get("title", "")),
                     date=str(stored.get("date_text") or "") or None,
                     author=str(stored.get("author", "")),
-                    snippet=make_snippet(stored, q),
+                    snippet=make_snippet(stored, parsed),
                 )
             )
         return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from searchkit.normalize import fold
+from searchkit.normalize import canonical_syllable, fold
 
 Segments = list[tuple[str, bool]]
 
@@ -32,7 +33,8 @@ SNIPPET_FRAGMENTS = 2
 ELLIPSIS = " … "
 
 _SYLLABLE = re.compile(r"\w+", re.UNICODE)
-_JOINER = re.compile(r"[\s\-–,.:;\"'“”()]*")
+#: What may stand between two matched words for them to be marked as one span.
+_JOINER = re.compile(r"[ \t\u00a0\-–]*")
 
 
 @dataclass(frozen=True)
@@ -46,22 +48,48 @@ class Marks:
         return bool(self.exact or self.folded)
 
 
+def _letter_classes() -> dict[str, str]:
+    """For each letter of folded text, a regex class of every letter that folds to it (``o`` → ``oóòỏõọôố…``)."""
+    classes: dict[str, set[str]] = {}
+    for code in list(range(0x41, 0x7B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        letter = chr(code)
+        if not letter.isalpha():
+            continue
+        folded = fold(letter.lower())
+        if len(folded) == 1 and folded.isascii():
+            classes.setdefault(folded, set()).update({letter, letter.lower(), letter.upper()})
+    return {base: "[" + "".join(sorted(letters)) + "]" for base, letters in classes.items()}
+
+
+_CLASSES = _letter_classes()
+
+
+@lru_cache(maxsize=256)
+def _pattern(folded_words: frozenset[str]) -> re.Pattern[str]:
+    """Whole syllables of the text whose folded form is one of ``folded_words``, in any spelling or case."""
+    alternatives = sorted(("".join(_CLASSES.get(ch, re.escape(ch)) for ch in word) for word in folded_words), key=len)
+    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)")
+
+
 def matched_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
-    """``[start, end)`` of the matched words in ``text``, adjacent ones merged into one span."""
+    """``[start, end)`` of the matched words in ``text``, adjacent ones merged into one span.
+
+    One regular expression finds every syllable that folds to a query word;
+    each is then kept if it is a spelling the query asks for.
+    """
     if not marks or not text:
         return []
-    tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _SYLLABLE.finditer(text)]
-    present = {word for _, _, word in tokens if word in marks.exact}
-    # A folded form stands for a word typed with marks only where that word's own spelling is absent.
-    shadowed = {fold(word) for word in present}
     typed_folds = {fold(word) for word in marks.exact}
+    candidates = [
+        (m.start(), m.end(), m.group(0)) for m in _pattern(marks.folded | frozenset(typed_folds)).finditer(text)
+    ]
+    exact = [canonical_syllable(word.lower()) in marks.exact for _, _, word in candidates]
+    # A folded form stands for a word typed with marks only where that word's own spelling is absent.
+    shadowed = {fold(word.lower()) for (_, _, word), is_exact in zip(candidates, exact, strict=True) if is_exact}
     spans: list[list[int]] = []
-    for start, end, word in tokens:
-        folded = fold(word)
-        hit = word in marks.exact or (
-            folded in marks.folded and not (folded in typed_folds and folded in shadowed and word not in marks.exact)
-        )
-        if not hit:
+    for (start, end, word), is_exact in zip(candidates, exact, strict=True):
+        folded = fold(word.lower())
+        if not (is_exact or (folded in marks.folded and folded not in shadowed)):
             continue
         if spans and _JOINER.fullmatch(text, spans[-1][1], start):
             spans[-1][1] = end
@@ -116,12 +144,12 @@ def snippet(text: str, marks: Marks, skip_prefix: str = "") -> Segments:
         return []
     shown = len(skip_prefix) if skip_prefix and text.startswith(skip_prefix) else 0
 
-    def strength(span: tuple[int, int]) -> tuple[bool, int, int]:
-        words = len(_SYLLABLE.findall(text, span[0], span[1]))
-        return span[0] >= shown, words, -span[0]
+    def strength(span: tuple[int, int]) -> tuple[int, int]:
+        return len(_SYLLABLE.findall(text, span[0], span[1])), -span[0]
 
+    outside = [span for span in spans if span[0] >= shown]
     chosen: list[tuple[int, int]] = []
-    for span in sorted(spans, key=strength, reverse=True):
+    for span in sorted(outside or spans, key=strength, reverse=True):
         if len(chosen) == SNIPPET_FRAGMENTS:
             break
         fragment = _fragment(text, span)

@@ -20,7 +20,8 @@ from whoosh import query as wq
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
 from searchkit.engine import Engine, edit_distance
 from searchkit.index import TEXT_FIELDS
-from searchkit.normalize import WORD, canonical_text, fold, from_telex, has_diacritics
+from searchkit.normalize import WORD, canonical_text, fold, from_telex
+from searchkit.query import ParsedQuery
 
 #: Fields whose words are proposed: the body holds nearly every word, the title the rest.
 SUGGESTION_FIELDS = ("body", "title")
@@ -93,11 +94,11 @@ def _same_case(suggestion: str, typed: str) -> str:
     return suggestion
 
 
-def did_you_mean(searcher: Engine, text: str, q: wq.Query) -> str | None:
-    """``text`` with every word the index lacks in any spelling replaced by its nearest word, or None."""
-    marked = has_diacritics(canonical_text(text))
-    corrected = canonical_text(text)
-    unknown = {word for word in _typed_words(q) if word.isalpha() and not _in_index(searcher, word)}
+def did_you_mean(searcher: Engine, parsed: ParsedQuery) -> str | None:
+    """The query with every word the index lacks in any spelling replaced by its nearest word, or None."""
+    marked = parsed.marked
+    corrected = canonical_text(parsed.text)
+    unknown = {word for word in _typed_words(parsed.tree) if word.isalpha() and not _in_index(searcher, word)}
     if not unknown:
         return None
     words = [m.group(0) for m in WORD.finditer(corrected)]

@@ -23,7 +23,7 @@ from searchkit import engine as engine_module
 from searchkit.indexer import index_paths
 from searchkit.normalize import fold
 from searchkit.postings import ARRAYS_SUFFIX
-from searchkit.query import matching_part, parse_query, spelled_as_typed
+from searchkit.query import matching_part, parse, run_shingles
 from searchkit.search import Searcher
 from tests.conftest import SEEDS, write_generated_articles
 
@@ -117,9 +117,35 @@ class Oracle:
             return q.boost if inside else None
         raise AssertionError(f"the oracle does not know {q!r}")
 
+    def positions(self, fieldname: str, text: str) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        if (fieldname, text) in self.reader:
+            matcher = self.reader.postings(fieldname, text)
+            while matcher.is_active():
+                found[matcher.id()] = list(matcher.value_as("positions"))
+                matcher.next()
+        return found
+
+    def proximity(self, runs: list[tuple[list[str], tuple[str, ...]]], doc: int) -> tuple[int, int]:
+        """Most shingles chained one after the other in a field, and adjacent pairs present."""
+        chained = pairs = 0
+        for words, fields in runs:
+            shingles = run_shingles(words)
+            present = set()
+            for fieldname in fields:
+                ends: dict[int, int] = {}  # position of a shingle → chain length ending there
+                for number, shingle in enumerate(shingles):
+                    positions = self.positions(fieldname, shingle).get(doc, [])
+                    if positions:
+                        present.add(number)
+                    ends = {p: ends.get(p - 1, 0) + 1 for p in positions}
+                    chained = max([chained, *ends.values()])
+            pairs += len(present)
+        return chained, pairs
+
     def ranked(self, text: str, searcher: Searcher, by_date: bool) -> tuple[int, list[int]]:
-        q = parse_query(text, searcher.ix.schema)
-        exact = None if by_date else spelled_as_typed(q, text)
+        parsed = parse(text, searcher.ix.schema)
+        q, exact = parsed.tree, None if by_date else parsed.exact
         scored = []
         for doc in self.live:
             score = self.score(matching_part(q) if by_date else q, doc)
@@ -128,7 +154,8 @@ class Oracle:
             first = exact is not None and self.score(exact, doc) is not None
             date = self.dates[doc]
             newest = -date if date is not None else math.inf
-            key = (newest, doc) if by_date else (not first, -round(score, 6), newest, doc)
+            chained, pairs = self.proximity(parsed.runs, doc)
+            key = (newest, doc) if by_date else (not first, -chained, -pairs, -round(score, 6), newest, doc)
             scored.append((key, doc))
         scored.sort()
         return len(scored), [doc for _, doc in scored[:10]]

@@ -7,7 +7,7 @@ from whoosh import query as wq
 
 from searchkit.errors import QueryError
 from searchkit.index import build_schema
-from searchkit.query import parse_query, relax, spelled_as_typed
+from searchkit.query import parse, parse_query
 
 SCHEMA = build_schema()
 
@@ -177,7 +177,7 @@ def test_matching_part_keeps_the_matches_and_drops_only_ranking_clauses(seeds_in
 def test_only_words_typed_side_by_side_are_relaxed_and_dates_stay_required(
     text: str, words: int | None, required: int | None
 ) -> None:
-    relaxed = relax(parse_query(text, SCHEMA), text)
+    relaxed = parse(text, SCHEMA).relaxed()
     if words is None:
         assert relaxed is None
     else:
@@ -195,7 +195,7 @@ def test_only_words_typed_side_by_side_are_relaxed_and_dates_stay_required(
     ],
 )
 def test_a_marked_query_knows_the_words_it_spelled(text: str, required: set[tuple[str, str]]) -> None:
-    spelled = spelled_as_typed(parse_query(text, SCHEMA), text)
+    spelled = parse(text, SCHEMA).exact
     assert spelled is not None
     terms = _terms(spelled)
     assert required <= terms
@@ -206,4 +206,4 @@ def test_a_marked_query_knows_the_words_it_spelled(text: str, required: set[tupl
 
 @pytest.mark.parametrize("text", ["thanh thuy", "bão OR lũ", "bão~1", "date:2024"])
 def test_no_spelling_to_keep_without_marks_with_or_or_fuzzy_words(text: str) -> None:
-    assert spelled_as_typed(parse_query(text, SCHEMA), text) is None
+    assert parse(text, SCHEMA).exact is None
