@@ -41,7 +41,7 @@ from whoosh.qparser import MultifieldParser
 
 from searchkit.articles import Article
 from searchkit.errors import QueryError
-from searchkit.index import FIELD_BOOSTS, TEXT_FIELDS
+from searchkit.fields import boosts, text_fields
 from searchkit.indexer import index_paths
 from searchkit.ingest import discover, read_articles
 from searchkit.normalize import canonical_syllable, fold
@@ -141,7 +141,7 @@ def fts5_engine(articles: list[Article]) -> Search:
         "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
         [(a.id, a.title, "\n".join(a.captions), a.body, a.author) for a in articles],
     )
-    weights = ", ".join(str(FIELD_BOOSTS[f]) for f in TEXT_FIELDS)
+    weights = ", ".join(str(boosts()[f]) for f in text_fields())
 
     def run(text: str) -> list[str]:
         field = None
@@ -165,7 +165,7 @@ def fts5_engine(articles: list[Article]) -> Search:
 
 def whoosh_standard_engine(articles: list[Article], workdir: Path) -> Search:
     schema = wf.Schema(
-        id=wf.ID(stored=True, unique=True), **{f: wf.TEXT(analyzer=StandardAnalyzer()) for f in TEXT_FIELDS}
+        id=wf.ID(stored=True, unique=True), **{f: wf.TEXT(analyzer=StandardAnalyzer()) for f in text_fields()}
     )
     folder = workdir / "whoosh-standard"
     folder.mkdir()
@@ -173,7 +173,7 @@ def whoosh_standard_engine(articles: list[Article], workdir: Path) -> Search:
     with ix.writer(limitmb=256) as writer:
         for a in articles:
             writer.add_document(id=a.id, title=a.title, captions="\n".join(a.captions), body=a.body, author=a.author)
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+    parser = MultifieldParser(list(text_fields()), schema, fieldboosts=boosts())
     searcher = ix.searcher()
 
     def run(text: str) -> list[str]:

@@ -39,7 +39,8 @@ from common import (
 )
 
 from searchkit.articles import Article
-from searchkit.index import FIELD_BOOSTS, TEXT_FIELDS, index_size
+from searchkit.fields import boosts, text_fields
+from searchkit.index import index_size
 from searchkit.ingest import discover, read_articles
 from searchkit.normalize import fold
 from searchkit.search import Searcher
@@ -105,7 +106,7 @@ def fts5_database(articles: list[Article]) -> sqlite3.Connection:
 
 
 def fts5_search(db: sqlite3.Connection, form: str) -> list[str]:
-    weights = ", ".join(str(FIELD_BOOSTS[f]) for f in TEXT_FIELDS)
+    weights = ", ".join(str(boosts()[f]) for f in text_fields())
     expression, _, extra = form.partition("|")
     where, order = "docs MATCH ?", f"bm25(docs, 0, 0, {weights})"
     params: list[object] = [expression]

@@ -20,6 +20,7 @@ gathered before scoring, so an index split into shards can sum them first.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -33,6 +34,7 @@ from whoosh.reading import SegmentReader
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from searchkit import postings as sp
+from searchkit.fields import facet_columns as field_facets
 
 #: Whoosh's BM25F constants (``whoosh.scoring.BM25F`` defaults), so scores stay what they were.
 BM25_B = 0.75
@@ -70,14 +72,15 @@ class Engine:
         self.searcher = ix.searcher()
         self.reader = self.searcher.reader()
         self.text_fields = text_fields
+        facet_columns = field_facets()
         self.leaves: list[tuple[SegmentReader, int]] = list(self.reader.leaf_readers())
         self.size = self.reader.doc_count_all()
-        self.arrays = [sp.ensure_arrays(index_dir, leaf, text_fields, sp.FACET_COLUMNS) for leaf, _ in self.leaves]
+        self.arrays = [sp.ensure_arrays(index_dir, leaf, text_fields, facet_columns) for leaf, _ in self.leaves]
         if not _decoder_checked and self.leaves:
             sp.check_decoder(self.leaves[-1][0])
             _decoder_checked = True
         columns = [
-            arrays.columns if arrays is not None else sp.read_columns(leaf, text_fields, sp.FACET_COLUMNS)
+            arrays.columns if arrays is not None else sp.read_columns(leaf, text_fields, facet_columns)
             for arrays, (leaf, _) in zip(self.arrays, self.leaves, strict=True)
         ]
         self.lengths = {name: _concat([c.lengths[name] for c in columns], float) for name in text_fields}
@@ -86,7 +89,7 @@ class Engine:
         self.live = ~self.deleted
         self.facet_values: dict[str, list[str]] = {}
         self.facet_codes: dict[str, np.ndarray] = {}
-        for name in sp.FACET_COLUMNS:
+        for name in facet_columns:
             vocabulary: dict[str, int] = {}
             parts = []
             for c in columns:
@@ -320,35 +323,50 @@ class Engine:
                 keys.extend(base + position for position in sp.decode_positions(values[index]))
         return np.array(keys, dtype=np.int64)
 
+    def _holding(self, fieldname: str, text: str) -> np.ndarray:
+        """The documents holding a term in a field (a mask, from postings without positions)."""
+        mask = np.zeros(self.size, dtype=bool)
+        for offset, postings in self.postings(fieldname, text):
+            mask[postings.ids + offset] = True
+        return mask
+
     def proximity(
-        self, runs: Iterable[tuple[list[str], tuple[str, ...]]], docnums: np.ndarray
+        self, runs: Iterable[tuple[list[str], tuple[str, ...]]], window: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """How closely each of ``docnums`` holds each run of query words, read from the runs' shingles.
+        """How closely each document holds each run of query words, read from the runs' shingles.
 
         For a run of adjacent query words (given as their folded shingles and the
-        fields they are searched in): ``chained``, the most shingles found one
-        after the other in one field (a run of n words as typed is n − 1), and
-        ``pairs``, how many of the run's adjacent pairs stand side by side
-        somewhere.  Positions are read for ``docnums`` only.
+        fields they are searched in): ``pairs``, how many of the run's adjacent
+        pairs stand side by side somewhere (from postings alone, for every
+        document), and ``chained``, the most shingles found one after the other
+        in one field (a run of n words as typed is n − 1).  Positions are read
+        only where a chain longer than one shingle is possible (two consecutive
+        shingles in one field) and only for the documents of ``window``.
         """
         chained = np.zeros(self.size, dtype=np.int32)
         pairs = np.zeros(self.size, dtype=np.int32)
         for shingles, fields in runs:
-            present = np.zeros((len(shingles), self.size), dtype=bool)
+            holding = {(f, s): self._holding(f, s) for f in fields for s in set(shingles)}
+            anywhere = [np.logical_or.reduce([holding[f, s] for f in fields]) for s in shingles]
+            pairs += np.sum(anywhere, axis=0, dtype=np.int32)
+            chained = np.maximum(chained, np.logical_or.reduce(anywhere).astype(np.int32))
             for fieldname in fields:
+                chainable = np.zeros(self.size, dtype=bool)
+                for first, second in itertools.pairwise(shingles):
+                    chainable |= holding[fieldname, first] & holding[fieldname, second]
+                docnums = np.flatnonzero(chainable & window)
+                if not len(docnums):
+                    continue
                 previous: tuple[np.ndarray, np.ndarray] | None = None
-                for number, shingle in enumerate(shingles):
+                for shingle in shingles:
                     keys = self.position_keys(fieldname, shingle, docnums)
-                    docs = keys >> 32
-                    present[number, docs] = True
                     chain = np.ones(len(keys), dtype=np.int32)
                     if previous is not None and len(previous[0]) and len(keys):
                         at = np.minimum(np.searchsorted(previous[0], keys - 1), len(previous[0]) - 1)
                         follows = previous[0][at] == keys - 1
                         chain[follows] = previous[1][at[follows]] + 1
-                    np.maximum.at(chained, docs, chain)
+                    np.maximum.at(chained, keys >> 32, chain)
                     previous = (keys, chain)
-            pairs += present.sum(axis=0, dtype=np.int32)
         return chained, pairs
 
     def holding_every_pair(self, runs: Iterable[tuple[list[str], tuple[str, ...]]]) -> np.ndarray:
@@ -357,11 +375,7 @@ class Engine:
         for shingles, fields in runs:
             every = self.live.copy()
             for shingle in shingles:
-                anywhere = np.zeros(self.size, dtype=bool)
-                for fieldname in fields:
-                    for offset, postings in self.postings(fieldname, shingle):
-                        anywhere[postings.ids + offset] = True
-                every &= anywhere
+                every &= np.logical_or.reduce([self._holding(f, shingle) for f in fields])
             found |= every
         return found
 
@@ -436,7 +450,9 @@ class Engine:
         else:
             inside[:] = True
         inside |= self.holding_every_pair(runs)[docnums]
-        chained, pairs = self.proximity(runs, docnums[inside])
+        window_mask = np.zeros(self.size, dtype=bool)
+        window_mask[docnums[inside]] = True
+        chained, pairs = self.proximity(runs, window_mask)
         return chained[docnums], pairs[docnums]
 
     def facet_counts(self, name: str, docnums: np.ndarray) -> dict[str, int]:

@@ -15,53 +15,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh import fields as wf
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 
+from searchkit import fields
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import IndexBusy, IndexMissing, IndexProblem
-
-#: Searchable text fields, in order of weight in ranking.
-TEXT_FIELDS = ("title", "captions", "body", "author")
-#: Query-time weight of each text field: title over captions over body.
-FIELD_BOOSTS = {"title": 3.0, "captions": 1.5, "body": 1.0, "author": 1.0}
-#: Fields a query may name (``title:…``, ``date:…``).
-QUERY_FIELDS = (*TEXT_FIELDS, "date", "year", "month", "id", "path")
+from searchkit.fields import SCHEMA_VERSION
 
 INDEX_NAME = "MAIN"
 LOCK_FILE = "searchkit.lock"
-#: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
-SCHEMA_VERSION = "1"
 #: Holds the SCHEMA_VERSION an index was written with (indexes older than the file are "1").
 FORMAT_FILE = "searchkit-format"
 REBUILD_HINT = "rebuild it with `searchkit index --full PATH...`"
 
 
-def build_schema() -> Schema:
-    """Whoosh schema of an article; columns (sortable) hold what reindexing compares."""
+def _whoosh_field(field: fields.Field, analyzer: object) -> object:
+    if field.kind == fields.TEXT:
+        return wf.TEXT(analyzer=analyzer, stored=field.stored, phrase=True, multitoken_query="phrase")
+    if field.kind == fields.ID:
+        return wf.ID(stored=field.stored, unique=field.unique, sortable=field.column)
+    if field.kind == fields.DATE:
+        return wf.DATETIME(stored=field.stored, sortable=field.column)
+    return wf.STORED()
+
+
+def build_schema() -> wf.Schema:
+    """The Whoosh schema of an article, derived from :data:`searchkit.fields.FIELDS`."""
     analyzer = vietnamese_analyzer()
-
-    def text() -> TEXT:
-        return TEXT(analyzer=analyzer, stored=True, phrase=True, multitoken_query="phrase")
-
-    return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        path=ID(stored=True),
-        source=ID(stored=True, sortable=True),
-        title=text(),
-        captions=text(),
-        body=text(),
-        author=text(),
-        author_name=ID(stored=False, sortable=True),
-        date=DATETIME(stored=True, sortable=True),
-        date_text=ID(stored=True, sortable=True),
-        year=ID(stored=True, sortable=True),
-        month=ID(stored=True, sortable=True),
-        url=STORED(),
-        content_hash=ID(stored=True, sortable=True),
-    )
+    return wf.Schema(**{field.name: _whoosh_field(field, analyzer) for field in fields.FIELDS})
 
 
 class _MemoryReader:

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from whoosh.writing import CLEAR
 
+from searchkit import fields
 from searchkit.articles import Article
 from searchkit.errors import IndexProblem
-from searchkit.index import TEXT_FIELDS, open_or_create, write_lock
+from searchkit.index import open_or_create, write_lock
 from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
 from searchkit.postings import writer as arrays_writer
 
@@ -80,35 +81,9 @@ class IndexedArticle:
 ProgressCallback = Callable[[int, int], None]
 
 
-def _text_fields(article: Article) -> dict[str, str]:
-    return {
-        "title": article.title,
-        "captions": "\n".join(article.captions),
-        "body": article.body,
-        "author": article.author,
-    }
-
-
 def document_fields(article: Article) -> dict[str, object]:
-    """The Whoosh document of an article."""
-    doc: dict[str, object] = {
-        "id": article.id,
-        "path": article.path,
-        "source": article.source,
-        "author_name": article.author,
-        "url": article.url,
-        "content_hash": article.content_hash,
-    }
-    doc.update(_text_fields(article))
-    # Sortable columns get a value on every document, "" when undated: Whoosh's
-    # variable-length column reader fails on a segment whose last documents lack one.
-    doc["date_text"] = doc["year"] = doc["month"] = ""
-    if article.date is not None:
-        doc["date"] = article.date.value
-        doc["date_text"] = article.date.iso
-        doc["year"] = f"{article.date.year:04d}"
-        doc["month"] = f"{article.date.year:04d}-{article.date.month:02d}"
-    return doc
+    """The Whoosh document of an article (see :func:`searchkit.fields.document`)."""
+    return fields.document(article)
 
 
 def read_indexed(ix: object) -> dict[str, IndexedArticle]:
@@ -182,8 +157,10 @@ def _open_writer(ix: object, index_dir: Path, workers: int, files: int) -> objec
         if not _children_die_with_parent and sys.platform.startswith("linux"):
             os.register_at_fork(after_in_child=_die_with_parent)
             _children_die_with_parent = True
-        return arrays_writer(ix, index_dir, TEXT_FIELDS, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)
-    return arrays_writer(ix, index_dir, TEXT_FIELDS, limitmb=WRITER_LIMIT_MB)
+        return arrays_writer(
+            ix, index_dir, fields.text_fields(), procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB
+        )
+    return arrays_writer(ix, index_dir, fields.text_fields(), limitmb=WRITER_LIMIT_MB)
 
 
 @dataclass

@@ -44,6 +44,8 @@ from whoosh.util.numeric import _length_byte_cache
 from whoosh.util.times import datetime_to_long
 from whoosh.writing import SegmentWriter
 
+from searchkit import fields
+
 #: Bumped whenever the layout of a ``.skarrays`` file changes.
 ARRAYS_VERSION = 1
 ARRAYS_SUFFIX = ".skarrays"
@@ -52,8 +54,6 @@ _MAGIC = b"SKARRAYS"
 MIN_ARRAY_DOCS = 64
 #: … and in at least this share of them: the lists a query spends its time on.
 MIN_ARRAY_SHARE = 1 / 200
-#: Columns read per document for facets and sorting: facet name → Whoosh column.
-FACET_COLUMNS = {"month": "month", "author": "author_name", "year": "year", "date": "date_text"}
 #: Whoosh's encoding of field lengths in one byte, as a lookup table.
 LENGTH_TABLE = np.array(_length_byte_cache, dtype=np.float64)
 #: Offset of the document frequency in a whoosh3 term-info record (``!BfIBBfII``).
@@ -342,7 +342,7 @@ class _ArraysBeforeToc:
     schema: object
     arrays_target: tuple[Path, tuple[str, ...]]
 
-    def _commit_toc(self, segments: list[object]) -> None:
+    def _commit_toc(self, segments: list[object]) -> None:  # Whoosh's hook between segments and TOC
         index_dir, text_fields = self.arrays_target
         for segment in segments:
             reader = SegmentReader(self.storage, self.schema, segment)
@@ -351,7 +351,7 @@ class _ArraysBeforeToc:
                 try:
                     SegmentArrays(path, reader).close()
                 except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError):
-                    write_arrays(reader, path, text_fields, FACET_COLUMNS)
+                    write_arrays(reader, path, text_fields, fields.facet_columns())
             finally:
                 reader.close()
         super()._commit_toc(segments)  # type: ignore[misc]

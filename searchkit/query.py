@@ -26,14 +26,12 @@ from whoosh.fields import Schema
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
 from whoosh.query.qcore import _NullQuery
 
+from searchkit import fields as article_fields
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR, is_stop_word
 from searchkit.errors import QueryError
-from searchkit.index import FIELD_BOOSTS, QUERY_FIELDS, TEXT_FIELDS
 from searchkit.normalize import canonical_text, fold, has_diacritics
 from searchkit.snippets import Marks
 
-#: Fields searched by words that name no field.
-DEFAULT_FIELDS = TEXT_FIELDS
 #: Weight of a folded-only match when the user typed diacritics.  A folded
 #: syllable stands for up to six tones (``bao``: bao, báo, bào, bảo, bão, bạo),
 #: so it is weaker evidence than the spelling the user chose.
@@ -73,8 +71,8 @@ def _check_syntax(text: str) -> None:
     for name in _FIELD_PREFIX.findall(unquoted):
         if name.isdigit():
             continue
-        if name not in QUERY_FIELDS:
-            known = ", ".join(QUERY_FIELDS)
+        if name not in article_fields.query_fields():
+            known = ", ".join(article_fields.query_fields())
             raise QueryError(f"unknown field {name!r} in query: use one of {known}")
 
 
@@ -92,13 +90,13 @@ def _errors(q: wq.Query) -> list[str]:
 
 def _plain_word(q: wq.Query) -> tuple[str, tuple[str, ...]] | None:
     """The word of a clause that is one plain word, and the fields it is searched in; else None."""
-    if type(q) is wq.Term and q.fieldname in DEFAULT_FIELDS:
+    if type(q) is wq.Term and q.fieldname in article_fields.default_fields():
         return q.text, (q.fieldname,)
     if type(q) is wq.Or and q.subqueries and all(type(sub) is wq.Term for sub in q.subqueries):
         texts = {sub.text for sub in q.subqueries}
-        fields = tuple(sub.fieldname for sub in q.subqueries)
-        if len(texts) == 1 and all(field in DEFAULT_FIELDS for field in fields):
-            return texts.pop(), fields
+        names = tuple(sub.fieldname for sub in q.subqueries)
+        if len(texts) == 1 and all(name in article_fields.default_fields() for name in names):
+            return texts.pop(), names
     return None
 
 
@@ -159,9 +157,9 @@ def _expand(q: wq.Query, marked: bool, negated: bool = False) -> wq.Query:
         return wq.AndNot(_expand(q.a, marked, negated), _expand(q.b, marked, not negated))
     if negated and marked and type(q) in (wq.Term, wq.Phrase):
         return q
-    if type(q) is wq.Term and q.fieldname in TEXT_FIELDS:
+    if type(q) is wq.Term and q.fieldname in article_fields.text_fields():
         return _expand_term(q, marked)
-    if type(q) is wq.Phrase and q.fieldname in TEXT_FIELDS:
+    if type(q) is wq.Phrase and q.fieldname in article_fields.text_fields():
         return _expand_phrase(q, marked)
     if q.is_leaf():
         return q
@@ -176,7 +174,7 @@ def _proximity(words: list[str], fields: tuple[str, ...]) -> list[wq.Query]:
     """
     terms: list[wq.Query] = []
     for fieldname in fields:
-        boost = FIELD_BOOSTS[fieldname]
+        boost = article_fields.boosts().get(fieldname, 1.0)
         terms.extend(wq.Term(fieldname, shingle, boost=boost) for shingle in run_shingles(words))
         for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
             for start in range(len(words) - size + 1):
@@ -244,7 +242,7 @@ def parse(text: str, schema: Schema) -> ParsedQuery:
     _check_syntax(text)
     # Compounds joined as segmenters print them (công_an) mean the words side by side.
     rewritten = _minus_as_not(text.replace("_", " "))
-    parser = MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+    parser = MultifieldParser(list(article_fields.default_fields()), schema, fieldboosts=article_fields.boosts())
     parser.add_plugin(FuzzyTermPlugin())
     try:
         parsed = parser.parse(rewritten)
@@ -307,8 +305,8 @@ class Relaxed:
 
 
 def _is_text_clause(q: wq.Query) -> bool:
-    fields = {name for name, _ in q.iter_all_terms()}
-    return bool(fields) and fields <= set(TEXT_FIELDS)
+    names = {name for name, _ in q.iter_all_terms()}
+    return bool(names) and names <= set(article_fields.text_fields())
 
 
 def relax(q: wq.Query) -> Relaxed | None:

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 
+from searchkit import fields
 from searchkit.engine import Engine
 from searchkit.errors import ArticleNotFound, QueryError
-from searchkit.index import TEXT_FIELDS, build_schema, index_size, open_index
+from searchkit.index import build_schema, index_size, open_index
 from searchkit.query import ParsedQuery, Relaxed, matching_part, parse, run_shingles
 from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, snippet
 from searchkit.spelling import did_you_mean
@@ -125,7 +126,7 @@ class Searcher:
 
     def __init__(self, index_dir: Path) -> None:
         self.ix = open_index(index_dir)
-        self.engine = Engine(self.ix, index_dir, TEXT_FIELDS)
+        self.engine = Engine(self.ix, index_dir, fields.text_fields())
 
     def __enter__(self) -> Searcher:
         return self

@@ -17,9 +17,9 @@ import re
 
 from whoosh import query as wq
 
+from searchkit import fields
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
 from searchkit.engine import Engine, edit_distance
-from searchkit.index import TEXT_FIELDS
 from searchkit.normalize import WORD, canonical_text, fold, from_telex
 from searchkit.query import ParsedQuery
 
@@ -34,12 +34,12 @@ def _typed_words(q: wq.Query) -> set[str]:
     return {
         text[len(FOLDED_MARK) :]
         for name, text in q.iter_all_terms()
-        if name in TEXT_FIELDS and text.startswith(FOLDED_MARK) and SHINGLE_SEPARATOR not in text
+        if name in fields.text_fields() and text.startswith(FOLDED_MARK) and SHINGLE_SEPARATOR not in text
     }
 
 
 def _in_index(searcher: Engine, folded: str) -> bool:
-    return any(searcher.doc_frequency(name, FOLDED_MARK + folded) for name in TEXT_FIELDS)
+    return any(searcher.doc_frequency(name, FOLDED_MARK + folded) for name in fields.text_fields())
 
 
 def _closest(searcher: Engine, word: str, marked: bool, neighbours: list[str]) -> str | None:

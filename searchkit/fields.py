@@ -1,0 +1,116 @@
+"""The article's fields, defined once: the schema, query fields, boosts, facets and views derive from here.
+
+Adding a field is one :class:`Field` in :data:`FIELDS` (and a template line to
+show it), then a bump of ``SCHEMA_VERSION``: the test of this module compares
+the table's fingerprint with the one recorded for the current version, so a
+schema change cannot ship without the bump that makes old indexes rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from searchkit.articles import Article
+
+#: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
+SCHEMA_VERSION = "1"
+#: The fingerprint of :data:`FIELDS` each schema version was released with.
+SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f"}
+
+#: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored.
+TEXT, ID, DATE, STORED = "text", "id", "date", "stored"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an indexed article, with everything searchkit derives from it."""
+
+    name: str
+    kind: str
+    #: The field's value for an article ("" or None when the article has none).
+    value: Callable[[Article], Any]
+    stored: bool = True
+    #: Searched by words that name no field, with this weight in ranking.
+    default_boost: float | None = None
+    #: Users may name it in a query (``title:…``).
+    queryable: bool = False
+    #: Kept as a per-document column (sorting, reindexing, facets).
+    column: bool = False
+    #: Counted as this facet over a result set.
+    facet: str | None = None
+    unique: bool = False
+
+
+def _date(article: Article) -> object:
+    return article.date.value if article.date else None
+
+
+def _date_part(width: int) -> Callable[[Article], str]:
+    return lambda article: article.date.iso[:width] if article.date else ""
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", ID, lambda a: a.id, queryable=True, column=True, unique=True),
+    Field("path", ID, lambda a: a.path, queryable=True),
+    Field("source", ID, lambda a: a.source, column=True),
+    Field("title", TEXT, lambda a: a.title, default_boost=3.0, queryable=True),
+    Field("captions", TEXT, lambda a: "\n".join(a.captions), default_boost=1.5, queryable=True),
+    Field("body", TEXT, lambda a: a.body, default_boost=1.0, queryable=True),
+    Field("author", TEXT, lambda a: a.author, default_boost=1.0, queryable=True),
+    Field("author_name", ID, lambda a: a.author, stored=False, column=True, facet="author"),
+    Field("date", DATE, _date, queryable=True, column=True),
+    Field("date_text", ID, _date_part(10), column=True, facet="date"),
+    Field("year", ID, _date_part(4), queryable=True, column=True, facet="year"),
+    Field("month", ID, _date_part(7), queryable=True, column=True, facet="month"),
+    Field("url", STORED, lambda a: a.url),
+    Field("content_hash", ID, lambda a: a.content_hash, column=True),
+)
+
+
+def text_fields() -> tuple[str, ...]:
+    """The analyzed text fields, in order of weight."""
+    return tuple(f.name for f in FIELDS if f.kind == TEXT)
+
+
+def default_fields() -> tuple[str, ...]:
+    """The fields words that name no field are searched in."""
+    return tuple(f.name for f in FIELDS if f.default_boost is not None)
+
+
+def boosts() -> dict[str, float]:
+    """The weight of each default field in ranking."""
+    return {f.name: f.default_boost for f in FIELDS if f.default_boost is not None}
+
+
+def query_fields() -> tuple[str, ...]:
+    """The names a query may use before a colon."""
+    return tuple(f.name for f in FIELDS if f.queryable)
+
+
+def facet_columns() -> dict[str, str]:
+    """Facet name → the column it counts."""
+    return {f.facet: f.name for f in FIELDS if f.facet}
+
+
+def document(article: Article) -> dict[str, object]:
+    """The fields of ``article`` as the index stores them.
+
+    Columns get a value on every document ("" when there is none): Whoosh's
+    variable-length column reader fails on a segment whose last documents lack one.
+    """
+    doc: dict[str, object] = {}
+    for f in FIELDS:
+        value = f.value(article)
+        if value is None:
+            continue
+        doc[f.name] = value
+    return doc
+
+
+def fingerprint() -> str:
+    """A short hash of what the schema is made of: names, kinds, storage, uniqueness, columns."""
+    parts = [f"{f.name}:{f.kind}:{f.stored}:{f.unique}:{f.column}" for f in FIELDS]
+    return hashlib.blake2b("|".join(parts).encode("utf-8"), digest_size=6).hexdigest()
