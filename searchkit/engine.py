@@ -202,6 +202,14 @@ class Engine:
             return self._any_term(q.fieldname, [text for _, text in self.expand(q)], q.boost)
         return self._with_whoosh(q)
 
+    def count_matching(self, clauses: list[wq.Query], required: list[wq.Query]) -> np.ndarray:
+        """For each live document, how many of ``clauses`` it matches along with all of ``required``."""
+        counts = np.zeros(self.size, dtype=np.int32)
+        for clause in clauses:
+            counts += self.evaluate(wq.And([*required, clause]) if required else clause).mask
+        counts[~self.live] = 0
+        return counts
+
     def expand(self, q: wq.Query) -> list[tuple[str, str]]:
         """The index terms a wildcard, prefix, fuzzy or range query stands for."""
         return [(name, _text(text)) for name, text in q.expanded_terms(self.reader)]

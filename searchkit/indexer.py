@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.writing import CLEAR
-
 from searchkit import fields
 from searchkit.articles import Article
 from searchkit.errors import IndexProblem
 from searchkit.index import open_or_create, write_lock
 from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
+from searchkit.postings import commit
 from searchkit.postings import writer as arrays_writer
 
 #: Remembers each file's hash after a successful run, to skip unchanged files
@@ -280,7 +279,7 @@ def _apply(
                 writer.delete_by_term("id", article_id)
             summary.removed += len(gone)
             plan.manifest.pop(source, None)
-        writer.commit(mergetype=CLEAR) if full else writer.commit()
+        commit(writer, replace_all=full)
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()

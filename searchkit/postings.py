@@ -42,7 +42,7 @@ from whoosh.multiproc import MpWriter
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.util.numeric import _length_byte_cache
 from whoosh.util.times import datetime_to_long
-from whoosh.writing import SegmentWriter
+from whoosh.writing import CLEAR, SegmentWriter
 
 from searchkit import fields
 
@@ -370,3 +370,8 @@ def writer(ix: FileIndex, index_dir: Path, text_fields: tuple[str, ...], procs: 
     made = _MpWriter(ix, procs=procs, **options) if procs > 1 else _SegmentWriter(ix, **options)
     made.arrays_target = (index_dir, text_fields)
     return made
+
+
+def commit(made: object, replace_all: bool = False) -> None:
+    """Commit a writer from :func:`writer`; ``replace_all`` drops every earlier segment (a full rebuild)."""
+    made.commit(mergetype=CLEAR) if replace_all else made.commit()  # type: ignore[attr-defined]

@@ -230,6 +230,10 @@ class ParsedQuery:
         """The "any of the words" form, when no article has them all (see :func:`relax`)."""
         return None if self.operators else relax(self.tree)
 
+    def terms(self) -> list[tuple[str, str]]:
+        """Every (field, term) the tree looks up."""
+        return [(name, str(text)) for name, text in self.tree.iter_all_terms()]
+
     def marks(self, fieldname: str) -> Marks:
         """What highlighting marks in ``fieldname``."""
         if fieldname not in self._marks:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import query as wq
 
 from searchkit import fields
 from searchkit.engine import Engine
@@ -222,11 +221,7 @@ class Searcher:
 
     def _with_most_words(self, relaxed: Relaxed) -> tuple[np.ndarray, int]:
         """The articles with the most of the query's words (and its dates), and how many words that is."""
-        counts = np.zeros(self.engine.size, dtype=np.int32)
-        for word in relaxed.words:
-            clause = wq.And([*relaxed.required, word]) if relaxed.required else word
-            counts += self.engine.evaluate(clause).mask
-        counts[~self.engine.live] = 0
+        counts = self.engine.count_matching(relaxed.words, relaxed.required)
         best = int(counts.max(initial=0))
         return counts == best, best
 

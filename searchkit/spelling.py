@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import re
 
-from whoosh import query as wq
-
 from searchkit import fields
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
 from searchkit.engine import Engine, edit_distance
@@ -29,11 +27,11 @@ SUGGESTION_FIELDS = ("body", "title")
 CANDIDATES = 25
 
 
-def _typed_words(q: wq.Query) -> set[str]:
+def _typed_words(parsed: ParsedQuery) -> set[str]:
     """Folded syllables the query looks up in text fields (``~yagj`` → ``yagj``)."""
     return {
         text[len(FOLDED_MARK) :]
-        for name, text in q.iter_all_terms()
+        for name, text in parsed.terms()
         if name in fields.text_fields() and text.startswith(FOLDED_MARK) and SHINGLE_SEPARATOR not in text
     }
 
@@ -98,7 +96,7 @@ def did_you_mean(searcher: Engine, parsed: ParsedQuery) -> str | None:
     """The query with every word the index lacks in any spelling replaced by its nearest word, or None."""
     marked = parsed.marked
     corrected = canonical_text(parsed.text)
-    unknown = {word for word in _typed_words(parsed.tree) if word.isalpha() and not _in_index(searcher, word)}
+    unknown = {word for word in _typed_words(parsed) if word.isalpha() and not _in_index(searcher, word)}
     if not unknown:
         return None
     words = [m.group(0) for m in WORD.finditer(corrected)]
