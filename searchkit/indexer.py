@@ -11,12 +11,9 @@ previous index as it was.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import re
-import signal
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,17 +24,14 @@ from whoosh.writing import CLEAR
 
 from searchkit.articles import Article
 from searchkit.errors import IndexProblem
-from searchkit.index import open_or_create, write_lock
+from searchkit.index import open_or_create, remove_residue, write_lock
 from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
+from searchkit.writer import WorkerFailed, abandon, describe, open_writer
 
 #: Remembers each file's hash after a successful run, to skip unchanged files
 #: without parsing them.  Only a cache: the index itself is the truth.
 MANIFEST_FILE = "searchkit-files.json"
-#: Below this many files to index, writer processes cost more than they save.
-MIN_FILES_FOR_WORKERS = 24
 WRITE_FAILED = "cannot write the index at {index}: {error}; the previous index is unchanged"
-#: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
-WRITER_LIMIT_MB = 128
 
 
 @dataclass
@@ -133,10 +127,20 @@ def _load_manifest(index_dir: Path) -> dict[str, str]:
 
 
 def _save_manifest(index_dir: Path, manifest: dict[str, str]) -> None:
-    """Write the manifest atomically: a crash leaves the old one or the new one."""
+    """Write the manifest atomically: a crash leaves the old one or the new one.
+
+    It is written after the commit, so failing to write it (disk full) must
+    not fail the run: the old manifest is removed instead, and the next run
+    compares articles by their content hashes in the index.
+    """
     temporary = index_dir / (MANIFEST_FILE + ".tmp")
-    temporary.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, index_dir / MANIFEST_FILE)
+    try:
+        temporary.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, index_dir / MANIFEST_FILE)
+    except OSError:
+        for stale in (temporary, index_dir / MANIFEST_FILE):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
@@ -150,39 +154,6 @@ def _read_all(files: Sequence[SourceFile]) -> Iterator[tuple[SourceFile, list[Ar
             yield src, read_articles(src)
         except SkippedFile as skipped:
             yield src, skipped
-
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_children_die_with_parent = False
-
-
-def _die_with_parent() -> None:
-    """In a forked writer process: be killed when the indexing process dies.
-
-    Without this a ``kill -9`` of ``searchkit index`` leaves Whoosh's writer
-    processes running, still holding the index's locks they inherited.
-    """
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _open_writer(ix: object, workers: int, files: int) -> object:
-    """Whoosh's multi-process writer for large batches, its plain writer for small ones.
-
-    With ``procs`` Whoosh analyzes and writes postings in one process per
-    core; ``multisegment`` keeps their segments instead of merging them at
-    commit, which would cost as much again.
-    """
-    global _children_die_with_parent
-    if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
-        if not _children_die_with_parent and sys.platform.startswith("linux"):
-            os.register_at_fork(after_in_child=_die_with_parent)
-            _children_die_with_parent = True
-        return ix.writer(procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
-    return ix.writer(limitmb=WRITER_LIMIT_MB)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -260,14 +231,15 @@ def index_paths(
     try:
         with write_lock(index_dir, wait=wait, on_wait=on_wait):
             ix = open_or_create(index_dir, rebuild=full)
+            remove_residue(ix, index_dir)  # of a run that was killed
             plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, skip, summary)
             if on_progress:
                 on_progress(0, len(plan.to_prepare))
             if full or plan.to_prepare or _gone_sources(plan):
                 _apply(ix, plan, full, workers or os.cpu_count() or 1, summary, skip, on_progress)
                 _save_manifest(index_dir, plan.manifest)
-    except OSError as error:
-        raise IndexProblem(WRITE_FAILED.format(index=index_dir, error=error.strerror or error)) from None
+    except (OSError, WorkerFailed) as error:
+        raise IndexProblem(WRITE_FAILED.format(index=index_dir, error=describe(error))) from None
     summary.elapsed = time.monotonic() - started
     return summary
 
@@ -281,9 +253,9 @@ def _apply(
     skip: Callable[[str, str], None],
     on_progress: ProgressCallback | None,
 ) -> None:
-    """Write the changes of ``plan`` in one commit; cancel everything on any failure."""
+    """Write the changes of ``plan`` in one commit; on any failure, undo everything but the previous index."""
     total = len(plan.to_prepare)
-    writer = _open_writer(ix, workers, total)
+    writer = open_writer(ix, workers, total)
     try:
         written: dict[str, str] = {}
         for done, (src, result) in enumerate(_read_all(plan.to_prepare), start=1):
@@ -303,8 +275,9 @@ def _apply(
             plan.manifest.pop(source, None)
         writer.commit(mergetype=CLEAR) if full else writer.commit()
     except BaseException:
+        abandon(writer)
         with contextlib.suppress(Exception):
-            writer.cancel()
+            remove_residue(ix, Path(ix.storage.folder))
         raise
 
 

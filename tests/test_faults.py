@@ -1,0 +1,141 @@
+"""Faults that once lost data or left residue: disk full, failing writer processes, killed runs.
+
+The disk-full tests run the installed ``searchkit`` command on a real, small
+tmpfs (mounting needs root; elsewhere they are skipped with the reason).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from searchkit.errors import IndexProblem
+from searchkit.indexer import index_paths
+from searchkit.search import search, stats
+
+from .conftest import SEED_MEETING, write_generated_articles
+
+#: Free space left on the small filesystem before the run that cannot fit.
+HEADROOM = 160 * 1024
+
+
+def _files(index_dir: Path) -> set[str]:
+    """Every file and folder under the index, relative: residue shows up here."""
+    return {str(p.relative_to(index_dir)) for p in index_dir.rglob("*")}
+
+
+@pytest.fixture
+def small_disk() -> Iterator[Path]:
+    """A 4 MB tmpfs, unmounted afterwards."""
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root and mount(8); the disk-full test cannot run here")
+    mountpoint = Path(tempfile.mkdtemp(prefix="searchkit-disk-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mountpoint)], capture_output=True)
+    if mounted.returncode != 0:
+        mountpoint.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run(["umount", str(mountpoint)], check=False)
+        with contextlib.suppress(OSError):
+            mountpoint.rmdir()
+
+
+def _fill(disk: Path, leave: int) -> Path:
+    """A file that takes all of ``disk`` but ``leave`` bytes."""
+    info = os.statvfs(disk)
+    filler = disk / "filler"
+    filler.write_bytes(b"\0" * max(0, info.f_bavail * info.f_frsize - leave))
+    return filler
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_disk_full_is_one_line_keeps_the_index_and_leaves_no_residue(
+    small_disk: Path, seeds_copy: Path, tmp_path: Path, searchkit_exe: Path, workers: str
+) -> None:
+    index_dir = small_disk / "ix"
+    command = [str(searchkit_exe), "index", str(seeds_copy), "--index", str(index_dir), "--workers", workers]
+    subprocess.run(command, check=True, capture_output=True)
+    before = _files(index_dir)
+    write_generated_articles(seeds_copy / "more", 40)  # over MIN_FILES_FOR_WORKERS: real writer processes
+    filler = _fill(small_disk, HEADROOM)
+
+    failed = subprocess.run(command, capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert failed.stderr.count("\n") == 1, failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert "No space left on device; the previous index is unchanged" in failed.stderr
+    assert _files(index_dir) == before  # no MAIN.tmp/, no half-written segment
+    assert stats(index_dir).articles == 2
+    assert search(index_dir, "bo cong an").hits[0].id == SEED_MEETING
+
+    filler.unlink()
+    recovered = subprocess.run(command, capture_output=True, text=True)
+    assert recovered.returncode == 0, recovered.stderr
+    assert recovered.stdout.startswith("40 added, 0 updated, 0 removed, 2 unchanged")
+    assert search(index_dir, '"ban tin so 17"').hits[0].id == "more/000/article-000017.txt"
+
+
+def _fail_in_writer_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every forked writer process fail with ENOSPC when it finishes its segment."""
+    from whoosh.writing import SegmentWriter
+
+    parent = os.getpid()
+    finalize = SegmentWriter._finalize_segment
+
+    def failing(self: SegmentWriter) -> object:
+        if os.getpid() != parent:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return finalize(self)
+
+    monkeypatch.setattr(SegmentWriter, "_finalize_segment", failing)
+
+
+def test_a_failing_writer_process_fails_the_run_without_traceback(
+    seeds_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    before = _files(index_dir)
+    write_generated_articles(seeds_copy / "more", 30)
+    _fail_in_writer_processes(monkeypatch)
+
+    with pytest.raises(IndexProblem, match="a writer process failed: No space left on device"):
+        index_paths([seeds_copy], index_dir, workers=2)
+    assert "Traceback" not in capfd.readouterr().err  # the processes' stderr, at the file descriptor
+    assert _files(index_dir) == before
+    assert stats(index_dir).articles == 2  # nothing committed, not even the other process's segment
+
+
+def test_a_run_removes_the_residue_of_a_killed_run(seeds_copy: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    before = _files(index_dir)
+    residue = [
+        index_dir / "MAIN.tmp" / "abc.doclist",
+        index_dir / "MAIN_0ft66xndimtenfj5.pst",
+        index_dir / "MAIN_0ft66xndimtenfj5._stored.col",
+        index_dir / "_MAIN_2.toc.1700000000.5",
+        index_dir / "searchkit-files.json.tmp",
+    ]
+    for path in residue:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x" * 1000)
+    (seeds_copy / "new.txt").write_text("Tin mới\n\nĐà Nẵng đón khách trở lại.", encoding="utf-8")
+    result = index_paths([seeds_copy], index_dir, workers=1)
+    assert result.added == 1
+    assert not any(path.exists() for path in residue)
+    assert not (index_dir / "MAIN.tmp").exists()
+    assert stats(index_dir).articles == 3
+    assert {name for name in _files(index_dir) if not name.endswith((".seg", ".toc"))} == {
+        name for name in before if not name.endswith((".seg", ".toc"))
+    }
