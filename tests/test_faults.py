@@ -139,3 +139,77 @@ def test_a_run_removes_the_residue_of_a_killed_run(seeds_copy: Path, tmp_path: P
     assert {name for name in _files(index_dir) if not name.endswith((".seg", ".toc"))} == {
         name for name in before if not name.endswith((".seg", ".toc"))
     }
+
+
+# ---------------------------------------------------------------- bad records, huge articles, odd names
+
+
+def _index_cli(*args: str) -> object:
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    return CliRunner().invoke(cli, ["index", *args])
+
+
+def test_a_bad_record_is_one_line_its_neighbours_are_indexed_and_the_run_exits_1(
+    tmp_path: Path, searchkit_exe: Path
+) -> None:
+    import json
+
+    feed = tmp_path / "feeds" / "feed.jsonl"
+    feed.parent.mkdir()
+    good = [json.dumps({"id": f"r{n}", "title": f"Bản tin {n}", "body": "Đà Nẵng đón khách."}) for n in range(5)]
+    feed.write_text("\n".join([*good[:3], '{"id": "r9", "body": {"p": 1}}', "{oops", *good[3:]]) + "\n")
+    index_dir = tmp_path / "ix"
+    done = subprocess.run(
+        [searchkit_exe, "index", str(feed.parent), "--index", str(index_dir)], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"skipped {feed}:4: wrong type (body is an object, not text)",
+        f"skipped {feed}:5: invalid JSON line (column 2: Expecting property name enclosed in double quotes)",
+    ]
+    assert done.stdout.startswith(
+        "5 added, 0 updated, 0 removed, 0 unchanged, 2 skipped (1 invalid JSON line, 1 wrong type)"
+    )
+    assert stats(index_dir).articles == 5
+    again = _index_cli(str(feed.parent), "--index", str(index_dir))  # still reported until the file is fixed
+    assert again.exit_code == 1
+    assert "0 added, 0 updated, 0 removed, 5 unchanged, 2 skipped" in again.output
+
+
+def test_max_article_mb_cuts_a_huge_article_with_one_warning(tmp_path: Path, searchkit_exe: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "huge.txt").write_text("Bài rất dài\n\n" + "Đà Nẵng đón khách. " * 3000 + "Yagi", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    command = [str(corpus), "--index", str(index_dir), "--max-article-mb", "0.01"]
+    done = subprocess.run([searchkit_exe, "index", *command], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (warning,) = done.stderr.splitlines()
+    assert warning.startswith(f"warning: {corpus / 'huge.txt'}: article truncated to its first 0.01 MB of text")
+    assert "(the file has 0.0" in warning
+    assert ", 1 truncated in " in done.stdout
+    assert search(index_dir, "da nang don khach").total == 1
+    assert search(index_dir, "yagi").total == 0  # past the limit
+    refused = _index_cli(*command[:-1], "0")
+    assert refused.exit_code == 2 and "--max-article-mb" in refused.output
+
+
+def test_file_names_with_control_characters_print_on_one_line(tmp_path: Path, searchkit_exe: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bad\nname.txt").write_bytes(b"\xe9 not utf-8")
+    (corpus / "tin\nmoi.txt").write_text("Tin mới\n\nCần Thơ khai mạc lễ hội bánh dân gian.", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    command = [searchkit_exe, "index", str(corpus), "--index", str(index_dir)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 1
+    bad, good = repr(str(corpus / "bad\nname.txt")), repr(str(corpus / "tin\nmoi.txt"))
+    assert done.stderr == f"skipped {bad}: not UTF-8 text (byte 0xe9 at offset 0)\n"
+    found = subprocess.run(
+        [searchkit_exe, "search", "can tho", "--index", str(index_dir)], capture_output=True, text=True
+    )
+    meta = found.stdout.splitlines()[3]
+    assert f" · {good}  [score " in meta
