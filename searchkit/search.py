@@ -22,7 +22,7 @@ from whoosh.sorting import FieldFacet
 from searchkit.analysis import vietnamese_analyzer
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import build_schema, index_size, open_index
-from searchkit.query import Relaxed, matching_part, parse_query, relax, spelled_as_typed
+from searchkit.query import Relaxed, check_wildcards, matching_part, parse_query, relax, spelled_as_typed
 from searchkit.spelling import did_you_mean
 
 Segments = list[tuple[str, bool]]
@@ -264,6 +264,7 @@ class Searcher:
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be 1 or more")
         q = parse_query(text, self.ix.schema)
+        check_wildcards(q, self.searcher.reader())
         results, as_typed = self._run(q, sort, page * limit, facets, exact=spelled_as_typed(q, text))
         words_matched = None
         if results.is_empty() and (relaxed := relax(q, text)):
