@@ -19,6 +19,7 @@ import click
 
 from searchkit import __version__
 from searchkit.errors import QueryError, SearchkitError
+from searchkit.ingest import DEFAULT_MAX_ARTICLE_BYTES, MB
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -133,7 +134,7 @@ def _check_text_argument(text: str) -> str:
 @click.option(
     "--max-article-mb",
     type=click.FloatRange(min=0, min_open=True),
-    default=2.0,
+    default=DEFAULT_MAX_ARTICLE_BYTES / MB,
     show_default=True,
     help="Articles with more text than this many MB are indexed up to it, cut at a word, with a warning.",
 )

@@ -26,7 +26,9 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 MB = 1024 * 1024
 #: Articles longer than this (UTF-8 text) are cut at a word boundary: ``--max-article-mb``.
-DEFAULT_MAX_ARTICLE_BYTES = 2 * MB
+#: 1 MB is some 150,000 words, far beyond any news story; indexing one such article peaks at
+#: about 290 MB (2 MB: 540 MB, over the corpus-wide peak in docs/benchmarks.md).
+DEFAULT_MAX_ARTICLE_BYTES = 1 * MB
 #: Of a file holding one article (text, HTML), at most this many bytes per byte of the limit
 #: are read: room for UTF-16 and for markup around the text.
 READ_FACTOR = 4
