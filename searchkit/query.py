@@ -229,7 +229,7 @@ def _period(value: str) -> Period:
     try:
         date(year, month or 1, day or 1)  # type: ignore[arg-type]
     except ValueError:
-        raise QueryError(f"{value!r} in query is not a date on the calendar: {DATE_FORMS}") from None
+        raise QueryError(f"bad date {value!r} in query: it is not on the calendar") from None
     return year, month, day  # type: ignore[return-value]
 
 

@@ -61,7 +61,7 @@ def test_date_syntax_finds_the_dated_seed(seeds_index: Path, query: str, found: 
         ("date:[2020 to", "the date range 'date:[2020 to' is not closed: a date range is date:[FROM TO TO]"),
         ("date:[2020 2021]", "cannot read the date range 'date:[2020 2021]': a date range is date:[FROM TO TO]"),
         ("date:>20x", "bad date '20x' in query: write dates as YYYY, YYYY-MM or YYYY-MM-DD"),
-        ("date:2020-13", "'2020-13' in query is not a date on the calendar"),
+        ("date:2020-13", "bad date '2020-13' in query: it is not on the calendar"),
         ("date:>9999", "no date after 9999 to search for"),
     ],
 )
