@@ -59,7 +59,7 @@ RANGE_SYNTAX = (
 #: Most index words one wildcard pattern may stand for: beyond, the query is refused.
 MAX_WILDCARD_TERMS = 512
 TOO_BROAD = "pattern {pattern!r} matches too many words ({count}); make it longer"
-MALFORMED = "malformed query: check its brackets, quotes and field:value pairs"
+MALFORMED = "malformed query: the parser could not read it; check its brackets, quotes and field:value pairs"
 EMPTY_QUERY = 'empty query: give words to search for, e.g. searchkit search "bo cong an"'
 
 
@@ -264,15 +264,11 @@ def _iso(period: Period | None) -> str:
 def _range_ends(inner: str, clause: str) -> tuple[Period | None, Period | None]:
     """The two ends of ``FROM TO TO`` (``TO`` in any case; ``*`` or nothing for an open end)."""
     words = inner.split()
-    if len(words) == 3 and words[1].lower() == "to":
-        ends = words[0], words[2]
-    elif len(words) == 2 and words[0].lower() == "to":
-        ends = "*", words[1]
-    elif len(words) == 2 and words[1].lower() == "to":
-        ends = words[0], "*"
-    else:
+    if [word.lower() for word in words].count("to") != 1:
         raise QueryError(f"cannot read the date range {clause!r}: {RANGE_SYNTAX}")
-    start, end = (None if word == "*" else _period(word) for word in ends)
+    at = [word.lower() for word in words].index("to")
+    ends = [" ".join(words[:at]) or "*", " ".join(words[at + 1 :]) or "*"]
+    start, end = (None if end == "*" else _period(end) for end in ends)
     return start, end
 
 
@@ -325,11 +321,13 @@ class _PatternNode(WildcardPlugin.WildcardNode):
     forms when typed with them.
     """
 
-    def query(self, parser: Any) -> wq.Query:
+    def query(self, parser: Any) -> wq.Query | None:
         fieldname = self.fieldname or parser.fieldname
         if fieldname not in TEXT_FIELDS:
             return super().query(parser)
         pattern = canonical_text(self.text).lower()
+        if not any(ch.isalnum() for ch in pattern):
+            return None  # ``*`` alone is no part of a word: ignored, as punctuation is
         if not has_diacritics(pattern):
             pattern = FOLDED_MARK + pattern
         return wq.Wildcard(fieldname, pattern, boost=self.boost)
@@ -354,8 +352,8 @@ def _pattern_shown(q: wq.PatternQuery) -> str:
     return text + "*" if isinstance(q, wq.Prefix) else text
 
 
-def check_wildcards(q: wq.Query, reader: Any, limit: int = MAX_WILDCARD_TERMS) -> None:
-    """Refuse a query whose wildcard pattern stands for more than ``limit`` of the index's words.
+def check_wildcards(q: wq.Query, reader: Any, limit: int | None = None) -> None:
+    """Refuse a query whose wildcard pattern stands for more than ``limit`` (MAX_WILDCARD_TERMS) of the index's words.
 
     Each pattern is expanded through ``reader`` (distinct words over the
     fields it is searched in); the count is what the user is told.
@@ -365,6 +363,7 @@ def check_wildcards(q: wq.Query, reader: Any, limit: int = MAX_WILDCARD_TERMS) -
         if isinstance(leaf, (wq.Wildcard, wq.Prefix)) and leaf.fieldname in TEXT_FIELDS:
             found = words.setdefault(_pattern_shown(leaf), set())
             found.update(leaf._btexts(reader))
+    limit = MAX_WILDCARD_TERMS if limit is None else limit
     for pattern, found in words.items():
         if len(found) > limit:
             raise QueryError(TOO_BROAD.format(pattern=pattern, count=len(found)))

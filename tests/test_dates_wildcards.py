@@ -98,7 +98,9 @@ def test_a_wildcard_word_is_never_corrected(seeds_index: Path) -> None:
     assert results.total == 0 and results.did_you_mean is None
 
 
-def test_a_pattern_over_too_many_words_is_refused_in_one_line(seeds_index: Path, corpus_index: Path) -> None:
+def test_a_pattern_over_too_many_words_is_refused_in_one_line(
+    seeds_index: Path, corpus_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from searchkit.index import build_schema
 
     q = parse_query("c*", build_schema())
@@ -106,6 +108,12 @@ def test_a_pattern_over_too_many_words_is_refused_in_one_line(seeds_index: Path,
         check_wildcards(q, reader, limit=1000)
         with pytest.raises(QueryError, match=r"^pattern 'c\*' matches too many words \(\d+\); make it longer$"):
             check_wildcards(q, reader, limit=5)
-    result = CliRunner().invoke(cli, ["search", "bo *", "--index", str(corpus_index)])
+    monkeypatch.setattr("searchkit.query.MAX_WILDCARD_TERMS", 100)  # the fixture corpus has some 1,000 words
+    result = CliRunner().invoke(cli, ["search", "bo *n*", "--index", str(corpus_index)])
     assert result.exit_code == 2
-    assert result.output.startswith("Error: pattern '*' matches too many words (") and result.output.count("\n") == 1
+    assert result.output.startswith("Error: pattern '*n*' matches too many words (") and result.output.count("\n") == 1
+    assert CliRunner().invoke(cli, ["search", "bo c*ng", "--index", str(corpus_index)]).exit_code == 0
+
+
+def test_a_pattern_without_letters_is_ignored_like_punctuation(seeds_index: Path) -> None:
+    assert search(seeds_index, "bo cong an *").total == search(seeds_index, "bo cong an").total == 2
