@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from searchkit.normalize import nfc
@@ -87,6 +87,43 @@ class Article:
         parts = [self.title, self.body, "\n".join(self.captions), self.author]
         parts += [self.date.iso if self.date else "", self.url, self.path]
         return hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def text_size(article: Article) -> int:
+    """Bytes of UTF-8 text searchkit indexes for ``article``: what the size limit counts."""
+    parts = [article.title, article.body, article.author, *article.captions]
+    return sum(len(part.encode("utf-8")) for part in parts)
+
+
+def cut_text(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` of UTF-8, at the last blank before the cut.
+
+    Works on a bounded slice, so a 50 MB text costs no more than the limit.
+    """
+    if len(text) * 4 <= max_bytes:  # no character takes more than 4 bytes
+        return text
+    head = text[: max_bytes + 1].encode("utf-8")
+    if len(head) <= max_bytes:  # the whole text was shorter than the slice
+        return text
+    head_text = head[:max_bytes].decode("utf-8", "ignore")
+    blank = max(head_text.rfind(" "), head_text.rfind("\n"))
+    return (head_text[:blank] if blank > 0 else head_text).rstrip()
+
+
+def truncated(article: Article, max_bytes: int) -> Article | None:
+    """``article`` cut to ``max_bytes`` of text (title first, then body, captions, author), or None if it fits."""
+    if sum(len(p) for p in (article.title, article.body, article.author, *article.captions)) * 4 <= max_bytes:
+        return None
+    if text_size(article) <= max_bytes:
+        return None
+    budget = max_bytes
+    kept: list[str] = []
+    for part in (article.title, article.body, article.author, *article.captions):
+        piece = cut_text(part, max(budget, 0))
+        budget -= len(piece.encode("utf-8"))
+        kept.append(piece)
+    title, body, author, *captions = kept
+    return replace(article, title=title, body=body, author=author, captions=[c for c in captions if c])
 
 
 @dataclass

@@ -19,6 +19,7 @@ import click
 
 from searchkit import __version__
 from searchkit.errors import QueryError, SearchkitError
+from searchkit.ingest import DEFAULT_MAX_ARTICLE_BYTES, MB
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,6 +131,13 @@ def _check_text_argument(text: str) -> str:
     show_default=True,
     help="Seconds to wait for another index run to finish.",
 )
+@click.option(
+    "--max-article-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MAX_ARTICLE_BYTES / MB,
+    show_default=True,
+    help="Articles with more text than this many MB are indexed up to it, cut at a word, with a warning.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--watch", is_flag=True, help="Keep indexing as files appear or change, until Ctrl-C.")
 @click.option(
@@ -146,6 +154,7 @@ def index_command(
     full: bool,
     workers: int | None,
     wait: float,
+    max_article_mb: float,
     quiet: bool,
     watch: bool,
     interval: float,
@@ -164,9 +173,19 @@ def index_command(
     from searchkit.console import run_index, watch_paths
 
     if watch:
-        watch_paths(list(paths), index_dir, workers=workers, wait=wait, quiet=quiet, interval=interval)
+        watch_paths(
+            list(paths),
+            index_dir,
+            workers=workers,
+            wait=wait,
+            quiet=quiet,
+            interval=interval,
+            max_article_mb=max_article_mb,
+        )
         return 0
-    summary = run_index(list(paths), index_dir, full=full, workers=workers, wait=wait, quiet=quiet)
+    summary = run_index(
+        list(paths), index_dir, full=full, workers=workers, wait=wait, quiet=quiet, max_article_mb=max_article_mb
+    )
     return 1 if summary.skipped else 0
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from searchkit.indexer import IndexSummary, ProgressCallback, index_paths
-from searchkit.ingest import discover
+from searchkit.indexer import DEFAULT_MAX_ARTICLE_MB, IndexSummary, ProgressCallback, index_paths
+from searchkit.ingest import discover, shown
 
 WAITING = "another `searchkit index` run holds {index}; waiting up to {wait:g}s…"
 
@@ -49,11 +49,15 @@ def run_index(
     workers: int | None = None,
     wait: float = 0.0,
     quiet: bool = False,
+    max_article_mb: float = DEFAULT_MAX_ARTICLE_MB,
 ) -> IndexSummary:
     """One indexing run with the terminal's progress bar and summary line."""
 
     def on_skip(path: str, reason: str) -> None:
-        click.echo(f"skipped {path}: {reason}", err=True)
+        click.echo(f"skipped {shown(path)}: {reason}", err=True)
+
+    def on_warning(path: str, message: str) -> None:
+        click.echo(f"warning: {shown(path)}: {message}", err=True)
 
     def on_wait() -> None:
         if not quiet:
@@ -69,6 +73,8 @@ def run_index(
             on_wait=on_wait,
             on_progress=on_progress,
             on_skip=on_skip,
+            on_warning=on_warning,
+            max_article_mb=max_article_mb,
         )
     if not quiet:
         click.echo(summary.line())
@@ -95,6 +101,7 @@ def watch_paths(
     wait: float = 0.0,
     quiet: bool = False,
     interval: float = 2.0,
+    max_article_mb: float = DEFAULT_MAX_ARTICLE_MB,
 ) -> None:
     """Index now, then again whenever a file appears, changes or goes, until Ctrl-C.
 
@@ -108,7 +115,14 @@ def watch_paths(
         while True:
             current = _snapshot(paths)
             if current != previous:
-                run_index(paths, index_dir, workers=workers, wait=max(wait, interval), quiet=quiet)
+                run_index(
+                    paths,
+                    index_dir,
+                    workers=workers,
+                    wait=max(wait, interval),
+                    quiet=quiet,
+                    max_article_mb=max_article_mb,
+                )
                 previous = current
             time.sleep(interval)
     except KeyboardInterrupt:

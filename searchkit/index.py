@@ -10,6 +10,7 @@ import errno
 import fcntl
 import mmap
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from pathlib import Path
 from whoosh import fields as wf
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, clean_files
 
 from searchkit import fields
 from searchkit.analysis import vietnamese_analyzer
@@ -171,6 +172,22 @@ def open_or_create(index_dir: Path, rebuild: bool = False) -> FileIndex:
     staging.write_text(f"{SCHEMA_VERSION}\n", encoding="utf-8")
     os.replace(staging, index_dir / FORMAT_FILE)
     return ix
+
+
+def remove_residue(ix: FileIndex, index_dir: Path) -> None:
+    """Delete what a failed or killed run left beside the committed index.
+
+    Whoosh's temporary folder (``MAIN.tmp/``: job and run files), segment
+    files no table of contents names, half-written tables of contents and
+    searchkit's own staging files.  Only under the write lock: another
+    writer's files would look the same.
+    """
+    shutil.rmtree(index_dir / f"{INDEX_NAME}.tmp", ignore_errors=True)
+    toc = ix._read_toc()
+    clean_files(ix.storage, INDEX_NAME, toc.generation, toc.segments)
+    for pattern in (f"_{INDEX_NAME}_*.toc.*", "searchkit-*.tmp"):
+        for staging in index_dir.glob(pattern):
+            staging.unlink(missing_ok=True)
 
 
 @contextmanager

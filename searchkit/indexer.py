@@ -11,34 +11,38 @@ previous index as it was.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import re
-import signal
-import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from searchkit import fields
 from searchkit.articles import Article
 from searchkit.errors import IndexProblem
-from searchkit.index import open_or_create, write_lock
-from searchkit.ingest import SkippedFile, SourceFile, discover, read_articles
+from searchkit.index import open_or_create, remove_residue, write_lock
+from searchkit.ingest import (
+    DEFAULT_MAX_ARTICLE_BYTES,
+    MB,
+    Limits,
+    SkippedFile,
+    SourceFile,
+    discover,
+    read_articles,
+    shown,
+)
 from searchkit.postings import commit
-from searchkit.postings import writer as arrays_writer
+from searchkit.writer import WorkerFailed, abandon, describe, open_writer
 
 #: Remembers each file's hash after a successful run, to skip unchanged files
 #: without parsing them.  Only a cache: the index itself is the truth.
 MANIFEST_FILE = "searchkit-files.json"
-#: Below this many files to index, writer processes cost more than they save.
-MIN_FILES_FOR_WORKERS = 24
+#: Articles with more text than this (MB of UTF-8) are cut at a word boundary.
+DEFAULT_MAX_ARTICLE_MB = DEFAULT_MAX_ARTICLE_BYTES / MB
 WRITE_FAILED = "cannot write the index at {index}: {error}; the previous index is unchanged"
-#: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
-WRITER_LIMIT_MB = 128
 
 
 @dataclass
@@ -50,6 +54,8 @@ class IndexSummary:
     removed: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: Articles cut to the size limit: (file, message).
+    truncated: list[tuple[str, str]] = field(default_factory=list)
     elapsed: float = 0.0
     bytes_read: int = 0
 
@@ -62,9 +68,10 @@ class IndexSummary:
         rate = self.written / self.elapsed if self.elapsed > 0 else 0.0
         kinds = Counter(re.split(r" \(| at | on |:", reason, maxsplit=1)[0] for _, reason in self.skipped)
         reasons = " (" + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) + ")" if kinds else ""
+        cut = f", {len(self.truncated)} truncated" if self.truncated else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.unchanged} unchanged, {len(self.skipped)} skipped{reasons} "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped{reasons}{cut} "
             f"in {self.elapsed:.1f}s ({rate:.1f} articles/s)"
         )
 
@@ -108,58 +115,24 @@ def _load_manifest(index_dir: Path) -> dict[str, str]:
 
 
 def _save_manifest(index_dir: Path, manifest: dict[str, str]) -> None:
-    """Write the manifest atomically: a crash leaves the old one or the new one."""
+    """Write the manifest atomically: a crash leaves the old one or the new one.
+
+    It is written after the commit, so failing to write it (disk full) must
+    not fail the run: the old manifest is removed instead, and the next run
+    compares articles by their content hashes in the index.
+    """
     temporary = index_dir / (MANIFEST_FILE + ".tmp")
-    temporary.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    os.replace(temporary, index_dir / MANIFEST_FILE)
+    try:
+        temporary.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, index_dir / MANIFEST_FILE)
+    except OSError:
+        for stale in (temporary, index_dir / MANIFEST_FILE):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
     return any(source == root or source.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _read_all(files: Sequence[SourceFile]) -> Iterator[tuple[SourceFile, list[Article] | SkippedFile]]:
-    """Each file's articles, or the reason it is skipped, in order."""
-    for src in files:
-        try:
-            yield src, read_articles(src)
-        except SkippedFile as skipped:
-            yield src, skipped
-
-
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_children_die_with_parent = False
-
-
-def _die_with_parent() -> None:
-    """In a forked writer process: be killed when the indexing process dies.
-
-    Without this a ``kill -9`` of ``searchkit index`` leaves Whoosh's writer
-    processes running, still holding the index's locks they inherited.
-    """
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _open_writer(ix: object, index_dir: Path, workers: int, files: int) -> object:
-    """Whoosh's multi-process writer for large batches, its plain writer for small ones.
-
-    With ``procs`` Whoosh analyzes and writes postings in one process per
-    core; ``multisegment`` keeps their segments instead of merging them at
-    commit, which would cost as much again.
-    """
-    global _children_die_with_parent
-    if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
-        if not _children_die_with_parent and sys.platform.startswith("linux"):
-            os.register_at_fork(after_in_child=_die_with_parent)
-            _children_die_with_parent = True
-        return arrays_writer(
-            ix, index_dir, fields.text_fields(), procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB
-        )
-    return arrays_writer(ix, index_dir, fields.text_fields(), limitmb=WRITER_LIMIT_MB)
 
 
 @dataclass
@@ -217,6 +190,8 @@ def index_paths(
     on_wait: Callable[[], None] | None = None,
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[str, str], None] | None = None,
+    on_warning: Callable[[str, str], None] | None = None,
+    max_article_mb: float = DEFAULT_MAX_ARTICLE_MB,
 ) -> IndexSummary:
     """Bring the index at ``index_dir`` up to date with the files under ``paths``.
 
@@ -225,7 +200,13 @@ def index_paths(
     ``paths`` removed.  ``full`` rebuilds from scratch, still in one atomic
     commit.  A write failure (disk full, permissions) raises
     :class:`IndexProblem` and leaves the previous index as it was.
+
+    A file, or a record of a JSON file, that cannot be read goes to
+    ``on_skip(where, reason)``; an article over ``max_article_mb`` MB of
+    text is cut there and goes to ``on_warning(file, message)``.
     """
+    if not max_article_mb > 0:
+        raise ValueError("max_article_mb must be more than 0")
     started = time.monotonic()
     summary = IndexSummary()
 
@@ -234,17 +215,25 @@ def index_paths(
         if on_skip:
             on_skip(path, reason)
 
+    def warn(path: str, message: str) -> None:
+        summary.truncated.append((path, message))
+        if on_warning:
+            on_warning(path, message)
+
+    limits = Limits(max(1, int(max_article_mb * MB)), on_skip=skip, on_warning=warn)
+
     try:
         with write_lock(index_dir, wait=wait, on_wait=on_wait):
             ix = open_or_create(index_dir, rebuild=full)
+            remove_residue(ix, index_dir)  # of a run that was killed
             plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, skip, summary)
             if on_progress:
                 on_progress(0, len(plan.to_prepare))
             if full or plan.to_prepare or _gone_sources(plan):
-                _apply(ix, index_dir, plan, full, workers or os.cpu_count() or 1, summary, skip, on_progress)
+                _apply(ix, index_dir, plan, full, workers or os.cpu_count() or 1, summary, limits, on_progress)
                 _save_manifest(index_dir, plan.manifest)
-    except OSError as error:
-        raise IndexProblem(WRITE_FAILED.format(index=index_dir, error=error.strerror or error)) from None
+    except (OSError, WorkerFailed) as error:
+        raise IndexProblem(WRITE_FAILED.format(index=index_dir, error=describe(error))) from None
     summary.elapsed = time.monotonic() - started
     return summary
 
@@ -256,20 +245,24 @@ def _apply(
     full: bool,
     workers: int,
     summary: IndexSummary,
-    skip: Callable[[str, str], None],
+    limits: Limits,
     on_progress: ProgressCallback | None,
 ) -> None:
-    """Write the changes of ``plan`` in one commit; cancel everything on any failure."""
+    """Write the changes of ``plan`` in one commit; on any failure, undo everything but the previous index."""
     total = len(plan.to_prepare)
-    writer = _open_writer(ix, index_dir, workers, total)
+    writer = open_writer(ix, index_dir, workers, total)
     try:
         written: dict[str, str] = {}
-        for done, (src, result) in enumerate(_read_all(plan.to_prepare), start=1):
-            if isinstance(result, SkippedFile):
-                skip(src.path, str(result))
+        for done, src in enumerate(plan.to_prepare, start=1):
+            skips_before = len(summary.skipped)
+            try:
+                articles = read_articles(src, limits)
+            except SkippedFile as skipped:
+                limits.on_skip(src.path, str(skipped))
             else:
-                _write_file(writer, src, result, plan, written, summary, skip)
-                plan.manifest[src.source] = plan.hashes[src.source]
+                _write_file(writer, src, articles, plan, written, summary, limits.on_skip)
+                if len(summary.skipped) == skips_before:  # else read (and reported) again next run
+                    plan.manifest[src.source] = plan.hashes[src.source]
                 summary.bytes_read += os.path.getsize(src.source)
             if on_progress:
                 on_progress(done, total)
@@ -281,8 +274,9 @@ def _apply(
             plan.manifest.pop(source, None)
         commit(writer, replace_all=full)
     except BaseException:
+        abandon(writer)
         with contextlib.suppress(Exception):
-            writer.cancel()
+            remove_residue(ix, Path(ix.storage.folder))
         raise
 
 
@@ -299,7 +293,7 @@ def _write_file(
     produced: set[str] = set()
     for article in articles:
         if article.id in written:
-            skip(src.path, f"duplicate id {article.id!r} (also in {written[article.id]})")
+            skip(src.path, f"duplicate id {article.id!r} (also in {shown(written[article.id])})")
             continue
         written[article.id] = src.path
         produced.add(article.id)

@@ -12,21 +12,33 @@ import codecs
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from searchkit.articles import Article, ParsedText, parse_date_value, parse_scraped_text
+from searchkit.articles import Article, ParsedText, parse_date_value, parse_scraped_text, text_size, truncated
 from searchkit.normalize import nfc
 
 TEXT_SUFFIXES = frozenset({".txt", ".text"})
 JSON_SUFFIXES = frozenset({".json"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+MB = 1024 * 1024
+#: Articles longer than this (UTF-8 text) are cut at a word boundary: ``--max-article-mb``.
+#: 1 MB is some 150,000 words, far beyond any news story; indexing one such article peaks at
+#: about 290 MB (2 MB: 540 MB, over the corpus-wide peak in docs/benchmarks.md).
+DEFAULT_MAX_ARTICLE_BYTES = 1 * MB
+#: Of a file holding one article (text, HTML), at most this many bytes per byte of the limit
+#: are read: room for UTF-16 and for markup around the text.
+READ_FACTOR = 4
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES
 
 #: JSON keys that hold an article's text, in order of preference.
 BODY_KEYS = ("body", "content", "text", "article", "description")
+TITLE_KEYS = ("title", "headline")
+AUTHOR_KEYS = ("author", "authors", "byline")
+URL_KEYS = ("url", "link")
 #: JSON keys under which exports wrap their list of articles.
 LIST_KEYS = ("articles", "items", "data", "results", "records")
 
@@ -64,6 +76,15 @@ def _is_hidden(name: str) -> bool:
 def printable(path: str) -> str:
     """A path as it can be shown and stored: undecodable bytes of its name become U+FFFD."""
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def shown(path: str) -> str:
+    """A file name as printed: with repr-style escapes when it holds control characters.
+
+    A newline in a file name would otherwise split a skip line, or a search
+    result's meta line, in two.
+    """
+    return path if path.isprintable() else repr(path)
 
 
 def discover(
@@ -111,8 +132,12 @@ def discover(
                 )
 
 
-def decode(data: bytes) -> str:
-    """Text of a file: UTF-8 with or without BOM, or UTF-16 with BOM."""
+def decode(data: bytes, complete: bool = True) -> str:
+    """Text of a file: UTF-8 with or without BOM, or UTF-16 with BOM.
+
+    ``complete=False`` is for the first part of a longer file: a character
+    cut in two at its end is dropped, not an error.
+    """
     if data.startswith(codecs.BOM_UTF8):
         encoding, data = "utf-8", data[len(codecs.BOM_UTF8) :]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -120,7 +145,7 @@ def decode(data: bytes) -> str:
     else:
         encoding = "utf-8"
     try:
-        text = data.decode(encoding)
+        text = codecs.getincrementaldecoder(encoding)().decode(data, final=complete)
     except UnicodeDecodeError as error:
         raise SkippedFile(
             f"not {encoding.upper()} text (byte 0x{data[error.start]:02x} at offset {error.start})"
@@ -130,27 +155,86 @@ def decode(data: bytes) -> str:
     return nfc(text)
 
 
-def read_articles(src: SourceFile) -> list[Article]:
-    """All articles of one file; raises :class:`SkippedFile` when there are none to take."""
+Report = Callable[[str, str], None]
+
+
+def _ignore(where: str, reason: str) -> None:
+    """The default report: nothing."""
+
+
+@dataclass
+class Limits:
+    """The article size limit and where to report what was cut or skipped inside a file."""
+
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    #: ``(file:line, reason)`` for a record skipped inside a file whose other records are indexed.
+    on_skip: Report = _ignore
+    #: ``(file, message)`` for an article cut to the size limit.
+    on_warning: Report = _ignore
+
+
+def _read(src: SourceFile, max_bytes: int | None) -> tuple[bytes, bool]:
+    """The file's bytes, at most ``max_bytes`` of them; and whether it had more."""
     try:
         with open(src.source, "rb") as handle:
-            data = handle.read()
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as error:
         raise SkippedFile(f"cannot read: {error.strerror or error}") from None
-    text = decode(data)
+    if max_bytes is not None and len(data) > max_bytes:
+        return data[:max_bytes], True
+    return data, False
+
+
+def read_articles(src: SourceFile, limits: Limits | None = None) -> list[Article]:
+    """All articles of one file; raises :class:`SkippedFile` when there are none to take.
+
+    Records of JSON and JSON Lines files are read one by one: a bad one goes
+    to ``limits.on_skip`` and the others are kept.  A text or HTML file holds
+    one article, so only its first ``READ_FACTOR`` × limit bytes are read:
+    memory stays bounded whatever the file's size.
+    """
+    limits = limits or Limits()
     suffix = Path(src.source).suffix.lower()
+    records = suffix in JSON_SUFFIXES or suffix in JSONL_SUFFIXES
+    data, cut = _read(src, None if records else limits.max_article_bytes * READ_FACTOR)
+    text = decode(data, complete=not cut)
+    skipped: list[str] = []
+
+    def skip(where: str, reason: str) -> None:
+        skipped.append(where)
+        limits.on_skip(where, reason)
+
     if suffix in JSON_SUFFIXES:
-        articles = _json_articles(src, _json_records(text))
+        articles = _json_articles(src, _json_records(text), skip)
     elif suffix in JSONL_SUFFIXES:
-        articles = _json_articles(src, _jsonl_records(text))
+        articles = _json_articles(src, _jsonl_records(text), skip)
     elif suffix in HTML_SUFFIXES:
         articles = [_article(src, src.rel_id, _parse_html(text))]
     else:
         articles = [_article(src, src.rel_id, parse_scraped_text(text))]
-    articles = [a for a in articles if a.title or a.body]
-    if not articles:
+    articles = [_within_limit(src, a, limits, cut) for a in articles if a.title or a.body]
+    if not articles and not skipped:
         raise SkippedFile("no article text found")
     return articles
+
+
+def _within_limit(src: SourceFile, article: Article, limits: Limits, file_cut: bool) -> Article:
+    """The article, cut to the size limit with a warning when it is larger (or its file was)."""
+    short = truncated(article, limits.max_article_bytes)
+    if short is None and not file_cut:
+        return article
+    size = os.path.getsize(src.source) if file_cut else text_size(article)
+    where = src.path if article.id == src.rel_id else f"{src.path} ({article.id})"
+    limits.on_warning(
+        where,
+        f"article truncated to its first {_mb(limits.max_article_bytes)} of text "
+        f"({'the file has' if file_cut else 'it has'} {_mb(size)}; --max-article-mb sets it)",
+    )
+    return short or article
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:.3g} MB"
 
 
 def _article(src: SourceFile, article_id: str, parsed: ParsedText, url: str = "") -> Article:
@@ -167,62 +251,152 @@ def _article(src: SourceFile, article_id: str, parsed: ParsedText, url: str = ""
     )
 
 
-def _json_records(text: str) -> list[object]:
+_BLANK = re.compile(r"[ \t\n\r]*")
+
+
+def _json_records(text: str) -> list[tuple[int | None, object]]:
+    """The records of a JSON export (a list, a list under a known key, or one object), with their lines."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise SkippedFile(f"invalid JSON at line {error.lineno}: {error.msg}") from None
+    key = None
     if isinstance(data, dict):
-        for key in LIST_KEYS:
-            if isinstance(data.get(key), list):
-                return data[key]
-        return [data]
-    if isinstance(data, list):
-        return data
-    raise SkippedFile("JSON holds neither an object nor a list of objects")
+        key = next((k for k in LIST_KEYS if isinstance(data.get(k), list)), None)
+        if key is None:
+            return [(None, data)]
+        records = data[key]
+    elif isinstance(data, list):
+        records = data
+    else:
+        raise SkippedFile("JSON holds neither an object nor a list of objects")
+    try:
+        lines: list[int | None] = list(_element_lines(text, key))
+    except (ValueError, IndexError):  # cannot happen on valid JSON; lines are only for messages
+        lines = [None] * len(records)
+    return list(zip(lines, records, strict=False))
 
 
-def _jsonl_records(text: str) -> list[object]:
-    records: list[object] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+def _element_lines(text: str, key: str | None) -> Iterator[int]:
+    """The line on which each element of the records list starts (the top list, or the one under ``key``)."""
+    decoder = json.JSONDecoder()
+    pos = _BLANK.match(text).end()  # type: ignore[union-attr]
+    if key is not None:  # walk the object's members to the last one named ``key``
+        start, pos = None, pos + 1
+        while text[_BLANK.match(text, pos).end()] != "}":  # type: ignore[union-attr]
+            name, pos = decoder.raw_decode(text, _BLANK.match(text, pos).end())  # type: ignore[union-attr]
+            pos = _BLANK.match(text, pos).end() + 1  # type: ignore[union-attr]  # past ':'
+            pos = _BLANK.match(text, pos).end()  # type: ignore[union-attr]
+            if name == key:
+                start = pos
+            _, pos = decoder.raw_decode(text, pos)
+            pos = _BLANK.match(text, pos).end()  # type: ignore[union-attr]
+            if text[pos] == ",":
+                pos += 1
+        pos = start  # type: ignore[assignment]
+    pos += 1  # past '['
+    line, counted = 1, 0
+    while True:
+        pos = _BLANK.match(text, pos).end()  # type: ignore[union-attr]
+        if text[pos] == "]":
+            return
+        line, counted = line + text.count("\n", counted, pos), pos
+        yield line
+        _, pos = decoder.raw_decode(text, pos)
+        pos = _BLANK.match(text, pos).end()  # type: ignore[union-attr]
+        if text[pos] == ",":
+            pos += 1
+
+
+class BadRecord(Exception):
+    """A JSON record that cannot be read as an article; the message says why."""
+
+
+def _jsonl_records(text: str) -> list[tuple[int | None, object]]:
+    """The records of a JSON Lines file; a line that is not JSON stands as a :class:`BadRecord`.
+
+    Lines end at ``\\n`` only: a JSON string may hold U+2028, which
+    ``str.splitlines`` would break on.
+    """
+    records: list[tuple[int | None, object]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            records.append((number, json.loads(line)))
         except json.JSONDecodeError as error:
-            raise SkippedFile(f"invalid JSON on line {number}: {error.msg}") from None
+            records.append((number, BadRecord(f"invalid JSON line (column {error.colno}: {error.msg})")))
     return records
 
 
-def _text_value(record: dict[str, object], *keys: str) -> str:
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        odd = [v for v in value if isinstance(v, bool) or not isinstance(v, (str, int, float))]
+        return "a list holding " + _kind(odd[0]) if odd else "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "text"
+    return "null" if value is None else "a number"
+
+
+def _as_text(value: object, name: str, joiner: str) -> str:
+    """A field's value as text: numbers become text, lists of texts are joined; other values are refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if name in AUTHOR_KEYS and isinstance(value, dict) and isinstance(value.get("name"), str):  # {"name": …}
+        return value["name"]
+    if isinstance(value, list):
+        items = [item for item in value if item not in (None, "")]
+        if all(isinstance(item, (str, int, float, dict)) and not isinstance(item, bool) for item in items):
+            return joiner.join(_as_text(item, name, joiner) for item in items)
+    raise BadRecord(f"wrong type ({name} is {_kind(value)}, not text)")
+
+
+def _field(record: dict[str, object], keys: tuple[str, ...], joiner: str) -> str:
+    """The first of ``keys`` the record fills, as NFC text."""
     for key in keys:
         value = record.get(key)
-        if isinstance(value, str) and value.strip():
-            return nfc(value)
-        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            return nfc(", ".join(value))  # type: ignore[arg-type]
+        if value not in (None, "", []):
+            return nfc(_as_text(value, key, joiner).strip())
     return ""
 
 
-def _json_articles(src: SourceFile, records: list[object]) -> list[Article]:
+def _record_article(src: SourceFile, record: object, number: int) -> Article:
+    """The article of one JSON record; raises :class:`BadRecord`."""
+    if isinstance(record, BadRecord):
+        raise record
+    if not isinstance(record, dict):
+        raise BadRecord(f"not an object (the record is {_kind(record)})")
+    body = _field(record, BODY_KEYS, "\n\n")  # a list of paragraphs
+    title = _field(record, TITLE_KEYS, " ") or None
+    if not body and not title:
+        raise BadRecord("no text (the record has neither title nor body)")
+    parsed = parse_scraped_text(body, title=title)
+    author = _field(record, AUTHOR_KEYS, ", ")
+    if author:
+        parsed.author = author
+    date = parse_date_value(record.get("date") or record.get("published") or record.get("published_at"))
+    if date is not None:
+        parsed.date = date
+    given_id = record.get("id")
+    if isinstance(given_id, bool) or not isinstance(given_id, (str, int, type(None))):
+        raise BadRecord(f"wrong type (id is {_kind(given_id)}, not text or a whole number)")
+    article_id = str(given_id) if given_id not in (None, "") else f"{src.rel_id}#{number}"
+    return _article(src, article_id, parsed, url=_field(record, URL_KEYS, " "))
+
+
+def _json_articles(src: SourceFile, records: list[tuple[int | None, object]], skip: Report) -> list[Article]:
     articles = []
-    for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            continue
-        body = _text_value(record, *BODY_KEYS)
-        title = _text_value(record, "title", "headline") or None
-        if not body and not title:
-            continue
-        parsed = parse_scraped_text(body, title=title)
-        author = _text_value(record, "author", "authors", "byline")
-        if author:
-            parsed.author = author
-        date = parse_date_value(record.get("date") or record.get("published") or record.get("published_at"))
-        if date is not None:
-            parsed.date = date
-        given_id = record.get("id")
-        article_id = str(given_id) if given_id not in (None, "") else f"{src.rel_id}#{number}"
-        articles.append(_article(src, article_id, parsed, url=_text_value(record, "url", "link")))
+    for number, (line, record) in enumerate(records, start=1):
+        try:
+            articles.append(_record_article(src, record, number))
+        except BadRecord as bad:
+            skip(f"{src.path}:{line}" if line else f"{src.path}#{number}", str(bad))
     return articles
 
 

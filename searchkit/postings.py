@@ -37,12 +37,10 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
-from whoosh.index import FileIndex
-from whoosh.multiproc import MpWriter
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.util.numeric import _length_byte_cache
 from whoosh.util.times import datetime_to_long
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR
 
 from searchkit import fields
 
@@ -329,7 +327,7 @@ def ensure_arrays(
         return None
 
 
-class _ArraysBeforeToc:
+class ArraysBeforeToc:
     """Writes each new segment's array file before the table of contents names the segment.
 
     A search never sees a segment without its arrays, a crash before the
@@ -357,21 +355,6 @@ class _ArraysBeforeToc:
         super()._commit_toc(segments)  # type: ignore[misc]
 
 
-class _SegmentWriter(_ArraysBeforeToc, SegmentWriter):
-    pass
-
-
-class _MpWriter(_ArraysBeforeToc, MpWriter):
-    pass
-
-
-def writer(ix: FileIndex, index_dir: Path, text_fields: tuple[str, ...], procs: int = 1, **options: object) -> object:
-    """Whoosh's writer (multi-process with ``procs`` > 1) that also writes each new segment's arrays."""
-    made = _MpWriter(ix, procs=procs, **options) if procs > 1 else _SegmentWriter(ix, **options)
-    made.arrays_target = (index_dir, text_fields)
-    return made
-
-
 def commit(made: object, replace_all: bool = False) -> None:
-    """Commit a writer from :func:`writer`; ``replace_all`` drops every earlier segment (a full rebuild)."""
+    """Commit a writer of :mod:`searchkit.writer`; ``replace_all`` drops every earlier segment (a full rebuild)."""
     made.commit(mergetype=CLEAR) if replace_all else made.commit()  # type: ignore[attr-defined]

@@ -20,10 +20,12 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.fields import Schema
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, WildcardPlugin
 from whoosh.query.qcore import _NullQuery
 
 from searchkit import fields as article_fields
@@ -47,7 +49,16 @@ _QUOTED_OR_EXCLUDED = re.compile(r'"[^"]*"|(?<![^\s(])-(?=[^\W\d_]|["(])')
 _FIELD_PREFIX = re.compile(r'(?:^|[\s(])-?([^\s:()"-][^\s:()"]*):(?!//)')
 _EMPTY_FIELD = re.compile(r'(?:^|[\s(])-?([^\s:()"-][^\s:()"]*):(?=\s|\)|$)')
 
-BAD_DATE = "bad date in query (use date:YYYY, date:YYYY-MM, date:YYYY-MM-DD or date:[FROM to TO])"
+BAD_DATE = "bad date in query (use date:YYYY, date:YYYY-MM, date:YYYY-MM-DD, date:>2023 or date:[FROM TO TO])"
+DATE_FORMS = "write dates as YYYY, YYYY-MM or YYYY-MM-DD, e.g. date:2020-07, date:>=2023-06, date:<2024"
+RANGE_SYNTAX = (
+    "a date range is date:[FROM TO TO], each end YYYY, YYYY-MM or YYYY-MM-DD, or * for an open end, "
+    "e.g. date:[2020-01 TO 2020-06] or date:[2023 TO *]"
+)
+#: Most index words one wildcard pattern may stand for: beyond, the query is refused.
+MAX_WILDCARD_TERMS = 512
+TOO_BROAD = "pattern {pattern!r} matches too many words ({count}); make it longer"
+MALFORMED = "malformed query: the parser could not read it; check its brackets, quotes and field:value pairs"
 EMPTY_QUERY = 'empty query: give words to search for, e.g. searchkit search "bo cong an"'
 
 
@@ -199,6 +210,165 @@ def _word_runs(q: wq.Query) -> list[tuple[list[str], tuple[str, ...]]]:
     return [(words, fields) for words, fields in runs if len(words) >= 2]
 
 
+# ---------------------------------------------------------------- dates
+
+_DATE_CLAUSE = re.compile(r'"[^"]*"|(?<![^\s(])date:(?:([\[{])([^\]}]*)([\]}])?|(>=|<=|>|<)?([^\s()"]*))')
+_DATE_VALUE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+Period = tuple[int, int | None, int | None]  # year, month, day: a year, a month or a day
+
+
+def _period(value: str) -> Period:
+    """``2020``, ``2020-07`` or ``2020-07-31`` as a checked (year, month, day)."""
+    match = _DATE_VALUE.fullmatch(value)
+    if not match:
+        raise QueryError(f"bad date {value!r} in query: {DATE_FORMS}")
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        date(year, month or 1, day or 1)  # type: ignore[arg-type]
+    except ValueError:
+        raise QueryError(f"bad date {value!r} in query: it is not on the calendar") from None
+    return year, month, day  # type: ignore[return-value]
+
+
+def _first_day(period: Period) -> date:
+    return date(period[0], period[1] or 1, period[2] or 1)
+
+
+def _next(period: Period, step: int) -> Period:
+    """The year, month or day after (``step`` 1) or before (-1) ``period``, at the same precision."""
+    year, month, day = period
+    try:
+        if day is not None:
+            moved = _first_day(period) + timedelta(days=step)
+            return moved.year, moved.month, moved.day
+        if month is not None:
+            index = year * 12 + month - 1 + step
+            date(index // 12, index % 12 + 1, 1)
+            return index // 12, index % 12 + 1, None
+        date(year + step, 1, 1)
+        return year + step, None, None
+    except (ValueError, OverflowError):
+        raise QueryError(f"no date {'after' if step > 0 else 'before'} {_iso(period)} to search for") from None
+
+
+def _iso(period: Period | None) -> str:
+    if period is None:
+        return ""
+    year, month, day = period
+    return f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+
+
+def _range_ends(inner: str, clause: str) -> tuple[Period | None, Period | None]:
+    """The two ends of ``FROM TO TO`` (``TO`` in any case; ``*`` or nothing for an open end)."""
+    words = inner.split()
+    if [word.lower() for word in words].count("to") != 1:
+        raise QueryError(f"cannot read the date range {clause!r}: {RANGE_SYNTAX}")
+    at = [word.lower() for word in words].index("to")
+    ends = [" ".join(words[:at]) or "*", " ".join(words[at + 1 :]) or "*"]
+    start, end = (None if end == "*" else _period(end) for end in ends)
+    return start, end
+
+
+def _date_clause(match: re.Match[str]) -> str:
+    """One ``date:`` clause as Whoosh reads it: comparisons and open ranges as ``[FROM to TO]``.
+
+    ``>2023`` starts in 2024 and ``<2024-06`` ends in May: each end keeps the
+    precision typed.  A range typed backwards (``[2021 TO 2020]``) is read
+    forwards, as the user surely meant.  Both ends are included, ``{…}`` too.
+    """
+    clause = match.group(0)
+    if clause.startswith('"'):
+        return clause
+    opening, inner, closing, comparison, value = match.groups()  # opening: [ or {, both inclusive
+    if opening is None:
+        if not value:
+            return clause  # date:(…) or date:"…": left to the parser
+        period = _period(value)
+        start, end = {
+            None: (period, period),
+            ">": (_next(period, 1), None),
+            ">=": (period, None),
+            "<": (None, _next(period, -1)),
+            "<=": (None, period),
+        }[comparison]
+    else:
+        if closing is None:
+            raise QueryError(f"the date range {clause.strip()!r} is not closed: {RANGE_SYNTAX}")
+        start, end = _range_ends(inner, clause)
+        if start is not None and end is not None and _first_day(start) >= _first_day(_next(end, 1)):
+            start, end = end, start
+    if start is not None and start == end:
+        return f"date:{_iso(start)}"
+    return "date:[" + " to ".join(_iso(end) for end in (start, end)).strip() + "]"
+
+
+def rewrite_dates(text: str) -> str:
+    """``text`` with every ``date:`` clause in the one form Whoosh's parser reads; raises :class:`QueryError`."""
+    return _DATE_CLAUSE.sub(_date_clause, text)
+
+
+# ---------------------------------------------------------------- wildcards
+
+
+class _PatternNode(WildcardPlugin.WildcardNode):
+    """A word with ``*`` or ``?``, looked up as a pattern over the index's words, never analyzed.
+
+    In a text field the pattern runs over the diacritic-free forms (``~…``)
+    when typed without marks, so ``c*ng`` finds ``công``, and over the exact
+    forms when typed with them.
+    """
+
+    def query(self, parser: Any) -> wq.Query | None:
+        fieldname = self.fieldname or parser.fieldname
+        if fieldname not in article_fields.text_fields():
+            return super().query(parser)
+        pattern = canonical_text(self.text).lower()
+        if not any(ch.isalnum() for ch in pattern):
+            return None  # ``*`` alone is no part of a word: ignored, as punctuation is
+        if not has_diacritics(pattern):
+            pattern = FOLDED_MARK + pattern
+        return wq.Wildcard(fieldname, pattern, boost=self.boost)
+
+
+class _PatternPlugin(WildcardPlugin):
+    nodetype = _PatternNode
+
+    def do_wildcards(self, parser: Any, group: Any) -> Any:
+        """Whoosh's own joining of a pattern's pieces; every pattern, ``con*`` included, stays a pattern node."""
+        group = super().do_wildcards(parser, group)
+        for index, node in enumerate(group):
+            if type(node).__name__ == "PrefixNode" and not isinstance(node, _PatternNode):
+                pattern = _PatternNode(node.text + "*")
+                pattern.startchar, pattern.endchar = node.startchar, node.endchar
+                group[index] = pattern
+        return group
+
+
+def _pattern_shown(q: wq.PatternQuery) -> str:
+    text = q.text.removeprefix(FOLDED_MARK)
+    return text + "*" if isinstance(q, wq.Prefix) else text
+
+
+def check_wildcards(q: wq.Query, reader: Any, limit: int | None = None) -> None:
+    """Refuse a query whose wildcard pattern stands for more than ``limit`` (MAX_WILDCARD_TERMS) of the index's words.
+
+    Each pattern is expanded through ``reader`` (distinct words over the
+    fields it is searched in); the count is what the user is told.
+    """
+    words: dict[str, set[str]] = {}
+    for leaf in q.leaves():
+        if isinstance(leaf, (wq.Wildcard, wq.Prefix)) and leaf.fieldname in article_fields.text_fields():
+            found = words.setdefault(_pattern_shown(leaf), set())
+            found.update(leaf._btexts(reader))
+    limit = MAX_WILDCARD_TERMS if limit is None else limit
+    for pattern, found in words.items():
+        if len(found) > limit:
+            raise QueryError(TOO_BROAD.format(pattern=pattern, count=len(found)))
+
+
+# ---------------------------------------------------------------- the parser
+
+
 #: Adjacent words typed side by side, and the fields they are searched in.
 WordRun = tuple[list[str], tuple[str, ...]]
 
@@ -245,18 +415,20 @@ def parse(text: str, schema: Schema) -> ParsedQuery:
     """Parse what the user typed; raises :class:`QueryError` with a one-line reason."""
     _check_syntax(text)
     # Compounds joined as segmenters print them (công_an) mean the words side by side.
-    rewritten = _minus_as_not(text.replace("_", " "))
+    rewritten = rewrite_dates(_minus_as_not(text.replace("_", " ")))
     parser = MultifieldParser(list(article_fields.default_fields()), schema, fieldboosts=article_fields.boosts())
     parser.add_plugin(FuzzyTermPlugin())
+    parser.remove_plugin_class(WildcardPlugin)
+    parser.add_plugin(_PatternPlugin())
     try:
         parsed = parser.parse(rewritten)
-    except Exception as error:  # whoosh raises bare Exceptions for unparseable range ends
+    except Exception:  # whoosh raises bare Exceptions for unparseable range ends
         if "date:" in rewritten:
-            raise QueryError(f"{BAD_DATE}: {error}") from None
-        raise QueryError(f"malformed query: the parser could not read it ({type(error).__name__}: {error})") from None
+            raise QueryError(BAD_DATE) from None
+        raise QueryError(MALFORMED) from None
     problems = _errors(parsed)
     if problems:
-        raise QueryError(f"{BAD_DATE}: {problems[0]}")
+        raise QueryError(BAD_DATE)
     if isinstance(parsed, _NullQuery):
         raise QueryError(f"nothing to search for in {text!r}: give words, a phrase or field:value")
     runs = _word_runs(parsed)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from searchkit.ingest import shown
 from searchkit.search import Hit, SearchResults, Segments, Stats, StoredArticle
 
 
@@ -84,7 +85,7 @@ def results_text(results: SearchResults) -> str:
         meta = [hit.date or "undated"]
         if hit.author:
             meta.append(hit.author)
-        meta.append(hit.path)
+        meta.append(shown(hit.path))
         lines.append("   " + " · ".join(meta) + f"  [score {hit.score:.2f}]")
         if hit.snippet:
             lines.append("   " + re.sub(r"\s*\n\s*", " ", segments_terminal(hit.snippet)))
@@ -110,7 +111,7 @@ def article_text(article: StoredArticle) -> str:
     meta = [article.date or "undated"]
     if article.author:
         meta.append(article.author)
-    meta.append(article.path)
+    meta.append(shown(article.path))
     lines.append(" · ".join(meta))
     if article.url:
         lines.append(article.url)

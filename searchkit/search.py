@@ -19,7 +19,7 @@ from searchkit import fields
 from searchkit.engine import Engine
 from searchkit.errors import ArticleNotFound, QueryError
 from searchkit.index import build_schema, index_size, open_index
-from searchkit.query import ParsedQuery, Relaxed, matching_part, parse, run_shingles
+from searchkit.query import ParsedQuery, Relaxed, check_wildcards, matching_part, parse, run_shingles
 from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, snippet
 from searchkit.spelling import did_you_mean
 
@@ -157,6 +157,7 @@ class Searcher:
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be 1 or more")
         parsed = parse(text, self.ix.schema)
+        check_wildcards(parsed.tree, self.engine.reader)
         by_date = sort == "date"
         first = self.engine.evaluate(parsed.exact).mask if parsed.exact is not None and not by_date else None
         # A list sorted by date has no use for the clauses that only rank.

@@ -84,6 +84,11 @@ def _from_telex(searcher: Engine, typed: str) -> str | None:
     return None
 
 
+def _in_pattern(text: str, word: str) -> bool:
+    """True when ``word`` is part of a wildcard pattern in ``text`` (``c*ng``, ``?ong``): never corrected."""
+    return re.search(rf"[*?]{re.escape(word)}(?![^\W\d_])|(?<![^\W\d_]){re.escape(word)}[*?]", text) is not None
+
+
 def _same_case(suggestion: str, typed: str) -> str:
     if typed.isupper() and len(typed) > 1:
         return suggestion.upper()
@@ -103,7 +108,7 @@ def did_you_mean(searcher: Engine, parsed: ParsedQuery) -> str | None:
     folded = [fold(word.lower()) for word in words]
     replacements: dict[str, str] = {}
     for at, typed in enumerate(words):
-        if folded[at] not in unknown or typed in replacements:
+        if folded[at] not in unknown or typed in replacements or _in_pattern(corrected, typed):
             continue
         neighbours = [folded[at - 1] if at else "", folded[at + 1] if at + 1 < len(words) else ""]
         suggestion = _from_telex(searcher, typed) or _closest(searcher, typed.lower(), marked, neighbours)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.articles import ArticleDate, parse_byline, parse_scraped_text
-from searchkit.ingest import SkippedFile, discover, read_articles
+from searchkit.articles import ArticleDate, parse_byline, parse_scraped_text, text_size
+from searchkit.ingest import Limits, SkippedFile, discover, read_articles
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
 
@@ -186,3 +186,97 @@ def test_file_names_that_are_not_utf8_are_skipped_with_a_reason(tmp_path: Path) 
     found = list(discover([str(tmp_path)], on_skip=lambda path, reason: skipped.append((path, reason))))
     assert [src.rel_id for src in found] == ["ok.txt"]
     assert skipped == [(str(tmp_path / "caf\ufffd.txt"), "file name is not valid UTF-8: rename the file")]
+
+
+# ---------------------------------------------------------------- record by record
+
+
+def _read(path: Path, **limits: object) -> tuple[list, list[tuple[str, str]], list[tuple[str, str]]]:
+    """Articles of ``path`` and the (where, reason) of each skipped record and each warning."""
+    skipped: list[tuple[str, str]] = []
+    warned: list[tuple[str, str]] = []
+    (src,) = list(discover([str(path)]))
+    options = Limits(on_skip=lambda w, r: skipped.append((w, r)), on_warning=lambda w, r: warned.append((w, r)))
+    for name, value in limits.items():
+        setattr(options, name, value)
+    return read_articles(src, options), skipped, warned
+
+
+def test_a_bad_json_line_is_skipped_and_its_neighbours_kept(tmp_path: Path) -> None:
+    good = [json.dumps({"id": n, "title": f"Tin {n}", "body": "Nội dung."}, ensure_ascii=False) for n in range(1, 6)]
+    lines = [*good[:2], '{"id": 9, "title": "cắt cụt', *good[2:], "", "[1, 2]"]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    articles, skipped, _ = _read(path)
+    assert [a.id for a in articles] == ["1", "2", "3", "4", "5"]
+    assert skipped == [
+        (f"{path}:3", "invalid JSON line (column 20: Unterminated string starting at)"),
+        (f"{path}:8", "not an object (the record is a list)"),
+    ]
+
+
+def test_json_lines_end_at_newlines_only(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"title": "Một\u2028hai", "body": "x"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    articles, skipped, _ = _read(path)
+    assert skipped == [] and len(articles) == 1
+
+
+def test_json_records_of_the_wrong_type_are_coerced_or_skipped_with_their_line(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "title": 2024, "body": ["Đoạn một.", "Đoạn hai."], "author": {"name": "Minh Anh"}},
+        {"id": "b", "title": "Thân là object", "body": {"html": "<p>x</p>"}},
+        {"id": "c", "title": ["Bão", 3], "content": "Bão số 3 gây mưa lớn.", "authors": ["An", "Bình"]},
+        {"id": {"x": 1}, "title": "id là object", "body": "x"},
+        {"id": "e", "date": "2023-01-02"},
+        "một chuỗi",
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"articles": records}, ensure_ascii=False, indent=1), encoding="utf-8")
+    articles, skipped, _ = _read(path)
+    first, third = articles
+    assert (first.id, first.title, first.body, first.author) == ("a", "2024", "Đoạn một.\n\nĐoạn hai.", "Minh Anh")
+    assert (third.id, third.title, third.author) == ("c", "Bão 3", "An, Bình")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    starts = [n for n, line in enumerate(lines, start=1) if line in ("  {", '  "một chuỗi"')]
+    assert len(starts) == len(records)
+    assert skipped == [
+        (f"{path}:{starts[1]}", "wrong type (body is an object, not text)"),
+        (f"{path}:{starts[3]}", "wrong type (id is an object, not text or a whole number)"),
+        (f"{path}:{starts[4]}", "no text (the record has neither title nor body)"),
+        (f"{path}:{starts[5]}", "not an object (the record is text)"),
+    ]
+
+
+def test_a_file_whose_every_record_is_bad_reports_the_records_not_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text("{oops\n{}\n", encoding="utf-8")
+    articles, skipped, _ = _read(path)
+    assert articles == [] and [where for where, _ in skipped] == [f"{path}:1", f"{path}:2"]
+
+
+# ---------------------------------------------------------------- size limit
+
+
+def test_an_article_over_the_size_limit_is_cut_at_a_word_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    words = " ".join(f"từ{n}" for n in range(20000))
+    path.write_text(f"Bài rất dài\n\n{words}.", encoding="utf-8")
+    (article,), skipped, warned = _read(path, max_article_bytes=10_000)
+    assert skipped == []
+    assert text_size(article) <= 10_000
+    assert article.body.startswith("từ0 từ1 ") and article.body.split(" ")[-1].startswith("từ")
+    assert words.startswith(article.body)  # cut between words, not inside one
+    size = f"{path.stat().st_size / 2**20:.3g} MB"
+    message = f"article truncated to its first 0.00954 MB of text (the file has {size}; --max-article-mb sets it)"
+    assert warned == [(str(path), message)]
+
+
+def test_a_json_record_over_the_limit_is_cut_and_names_its_id(tmp_path: Path) -> None:
+    path = tmp_path / "export.json"
+    records = [{"id": "big", "title": "Dài", "body": "chữ " * 5000}, {"id": "small", "title": "Ngắn", "body": "x"}]
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    (big, small), _, warned = _read(path, max_article_bytes=4096)
+    assert text_size(big) <= 4096 and small.body == "x"
+    assert [where for where, _ in warned] == [f"{path} (big)"]
+    assert f"(it has {(len('Dài'.encode()) + len(records[0]['body'].encode())) / 2**20:.3g} MB;" in warned[0][1]

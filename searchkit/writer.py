@@ -1,0 +1,186 @@
+"""Whoosh's index writers, made to fail in one line and leave nothing behind.
+
+Whoosh's multi-process writer (``MpWriter``) runs one ``SubWriterTask``
+process per core.  As shipped, a task that fails (disk full) prints its
+traceback on stderr and dies; the parent then blocks on a full job queue,
+or commits the other tasks' segments without the failed one's documents.
+:class:`GuardedWriter` catches a task's failure in the task, hands its
+one-line reason to the parent, and refuses to commit when any task failed.
+:func:`abandon` stops a failed writer; :func:`searchkit.index.remove_residue`
+then removes the files it left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from searchkit import fields
+from searchkit.postings import ArraysBeforeToc
+
+#: Below this many files to index, writer processes cost more than they save.
+MIN_FILES_FOR_WORKERS = 24
+#: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
+WRITER_LIMIT_MB = 128
+#: Seconds between checks on the writer processes while the parent waits to hand them work.
+POLL_SECONDS = 0.2
+
+
+class WorkerFailed(Exception):
+    """A writer process failed; the message is its one-line reason."""
+
+
+def describe(error: BaseException) -> str:
+    """One line for an error, in the words of the operating system when it has them."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return f"{type(error).__name__}: {error}".rstrip(": ")
+
+
+class _QuietTask(SubWriterTask):
+    """A writer process that reports its failure to the parent instead of printing a traceback."""
+
+    failures: Any = None  # a multiprocessing.Queue of one-line reasons, set by the parent
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except BaseException as error:  # every failure, Ctrl-C included, is reported
+            with contextlib.suppress(Exception):
+                self.failures.put(describe(error))
+                self.failures.close()
+                self.failures.join_thread()
+            raise SystemExit(1) from None
+
+
+class _GuardedQueue:
+    """The job queue as the parent sees it: a ``put`` never waits on processes that died."""
+
+    def __init__(self, writer: GuardedWriter, jobs: Any) -> None:
+        self.writer = writer
+        self.jobs = jobs
+
+    def put(self, item: object) -> None:
+        while True:
+            try:
+                self.jobs.put(item, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                self.writer.raise_if_failed()
+
+
+class GuardedWriter(MpWriter):
+    """Whoosh's multi-process writer that fails as a whole when any of its processes fails."""
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.failures: Any = multiprocessing.Queue()
+        self.jobs = self.jobqueue
+        self.jobqueue = _GuardedQueue(self, self.jobs)
+
+    def _new_task(self) -> SubWriterTask:
+        task = _QuietTask(self.storage, self.indexname, self.jobs, self.resultqueue, self.subargs, self.multisegment)
+        task.failures = self.failures
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def raise_if_failed(self) -> None:
+        """Raise :class:`WorkerFailed` with the first failed process's reason, if one failed."""
+        dead = [task for task in self.tasks if task.exitcode not in (None, 0)]
+        if not dead:
+            return
+        try:
+            reason = self.failures.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            code = dead[0].exitcode
+            reason = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        raise WorkerFailed(f"a writer process failed: {reason}")
+
+    def _commit_toc(self, segments: Any) -> None:
+        """Write the new table of contents only when every process delivered its segment."""
+        self.raise_if_failed()
+        super()._commit_toc(segments)
+
+    def stop_tasks(self) -> None:
+        """End the writer processes of a failed run, so none writes after the cleanup."""
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        for channel in (self.jobs, self.resultqueue, self.failures):
+            channel.cancel_join_thread()  # items nobody will read must not hold up exit
+            channel.close()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_children_die_with_parent = False
+
+
+def _die_with_parent() -> None:
+    """In a forked writer process: be killed when the indexing process dies.
+
+    Without this a ``kill -9`` of ``searchkit index`` leaves Whoosh's writer
+    processes running, still holding the index's locks they inherited.
+    """
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+class _ArraysGuardedWriter(ArraysBeforeToc, GuardedWriter):
+    pass
+
+
+class _ArraysSegmentWriter(ArraysBeforeToc, SegmentWriter):
+    pass
+
+
+def open_writer(ix: Any, index_dir: Path, workers: int, files: int) -> Any:
+    """The multi-process writer for large batches, Whoosh's plain writer for small ones.
+
+    With ``procs`` Whoosh analyzes and writes postings in one process per
+    core; ``multisegment`` keeps their segments instead of merging them at
+    commit, which would cost as much again.  Either writes each new
+    segment's posting arrays before the table of contents names it
+    (:class:`searchkit.postings.ArraysBeforeToc`).
+    """
+    global _children_die_with_parent
+    if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
+        if not _children_die_with_parent and sys.platform.startswith("linux"):
+            os.register_at_fork(after_in_child=_die_with_parent)
+            _children_die_with_parent = True
+        made: Any = _ArraysGuardedWriter(ix, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)
+    else:
+        made = _ArraysSegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
+    made.arrays_target = (index_dir, fields.text_fields())
+    return made
+
+
+def abandon(writer: Any) -> None:
+    """Stop a writer whose run failed: its processes, its open files, its lock.
+
+    Every step may fail again (the disk is still full); none may hide the
+    error that brought us here, so each is tried on its own.
+    """
+    if isinstance(writer, GuardedWriter):
+        with contextlib.suppress(Exception):
+            writer.stop_tasks()
+    with contextlib.suppress(Exception):
+        writer.cancel()
+    lock = getattr(writer, "writelock", None)
+    if lock is not None:
+        with contextlib.suppress(Exception):
+            lock.release()
