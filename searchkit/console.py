@@ -4,39 +4,53 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from searchkit.indexer import IndexSummary, ProgressCallback, index_paths
-from searchkit.ingest import discover
+from searchkit.ingest import SUPPORTED_SUFFIXES
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 WAITING = "another `searchkit index` run holds {index}; waiting up to {wait:g}s…"
+#: How often the watcher wakes without events (to start the first run once it is live).
+WATCH_TICK_MS = 500
+#: What the count of each phase counts (see :data:`searchkit.indexer.ProgressCallback`).
+PHASE_UNITS = {"reading": "files", "analysing": "files", "writing": "removals"}
 
 
 @contextmanager
-def progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
-    """A rich progress bar on a terminal; nothing when output is piped or quiet."""
+def progress_bar(enabled: bool, console: Console | None = None) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on a terminal, one phase at a time; nothing when output is piped or quiet.
+
+    Each phase shows its own true count (files read, files analysed,
+    removals written) and the time spent; the commit, which Whoosh does not
+    report, shows as an indeterminate "committing" bar, so the bar is never
+    full before the run ends.
+    """
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (
-        TextColumn("indexing"),
+        TextColumn("{task.description:<10}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("files"),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[unit]}"),
+        TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as progress:
-        task = progress.add_task("index", total=None)
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("reading", total=None, unit="")
 
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def update(phase: str, done: int, total: int | None) -> None:
+            unit = PHASE_UNITS.get(phase, "") if total is not None else ""
+            progress.update(task, description=phase, completed=done, total=total, unit=unit)
 
         yield update
 
@@ -75,16 +89,18 @@ def run_index(
     return summary
 
 
-def _snapshot(paths: list[str]) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every file to index: cheap change detection."""
-    state = {}
-    for src in discover(paths):
-        try:
-            info = os.stat(src.source)
-        except OSError:
-            continue
-        state[src.source] = (info.st_mtime_ns, info.st_size)
-    return state
+class WatchedFiles:
+    """watchfiles' filter: changes to articles searchkit reads, or to folders, outside the index's own folder."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = os.path.abspath(index_dir)
+
+    def __call__(self, change: object, path: str) -> bool:
+        if path == self.index_dir or path.startswith(self.index_dir + os.sep):
+            return False
+        name = os.path.basename(path)
+        suffix = Path(name).suffix.lower()
+        return not name.startswith(".") and (suffix in SUPPORTED_SUFFIXES or not suffix)
 
 
 def watch_paths(
@@ -94,23 +110,34 @@ def watch_paths(
     workers: int | None = None,
     wait: float = 0.0,
     quiet: bool = False,
-    interval: float = 2.0,
+    debounce: float = 0.5,
 ) -> None:
-    """Index now, then again whenever a file appears, changes or goes, until Ctrl-C.
+    """Index now, then again whenever files appear, change or go, until Ctrl-C.
 
-    An interrupted run cancels its writer, so the index stays as the last
-    completed run left it.
+    watchfiles reports the file system's events; a burst of them (a scraper
+    writing a folder) becomes one run once no event came for ``debounce``
+    seconds.  The watch starts before the first run, so a file written during
+    a run is picked up by the next.  An interrupted run cancels its writer, so
+    the index stays as the last completed run left it.
     """
+    from watchfiles import watch
+
     if not quiet:
         click.echo(f"watching {', '.join(paths)} (Ctrl-C to stop)", err=True)
-    previous: dict[str, tuple[int, int]] | None = None
+    step = max(1, round(debounce * 1000))
+    pending = True  # the first run, once the watcher is live
     try:
-        while True:
-            current = _snapshot(paths)
-            if current != previous:
-                run_index(paths, index_dir, workers=workers, wait=max(wait, interval), quiet=quiet)
-                previous = current
-            time.sleep(interval)
+        for changes in watch(
+            *paths,
+            watch_filter=WatchedFiles(index_dir),
+            step=step,
+            debounce=max(1600, 4 * step),
+            rust_timeout=WATCH_TICK_MS,
+            yield_on_timeout=True,
+        ):
+            if pending or changes:
+                run_index(paths, index_dir, workers=workers, wait=max(wait, debounce), quiet=quiet)
+                pending = False
     except KeyboardInterrupt:
         if not quiet:
             click.echo("stopped watching; the index is up to date with the last completed run", err=True)
