@@ -46,11 +46,14 @@ def progress_bar(enabled: bool, console: Console | None = None) -> Iterator[Prog
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("reading", total=None, unit="")
+        task = progress.add_task("", total=None, unit="")
+        shown = [""]
 
         def update(phase: str, done: int, total: int | None) -> None:
             unit = PHASE_UNITS.get(phase, "") if total is not None else ""
-            progress.update(task, description=phase, completed=done, total=total, unit=unit)
+            new_phase = phase != shown[0]  # drawn at once, not at the next tick
+            shown[0] = phase
+            progress.update(task, description=phase, completed=done, total=total, unit=unit, refresh=new_phase)
 
         yield update
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import FileLock, SoftFileLock, Timeout
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
@@ -131,12 +131,14 @@ def write_lock(index_dir: Path, wait: float = 0.0, on_wait: object = None) -> It
 
     filelock's ``FileLock``: an ``flock`` on a file in the index folder where
     the system has it (the kernel releases it when the holder dies, even by
-    ``kill -9``, so a crashed run never blocks the next), a Windows lock
-    elsewhere.  The holder's pid is written into the file.  ``on_wait`` (a
+    ``kill -9``, so a crashed run never blocks the next), a Windows lock on
+    Windows, and filelock's own marker file where neither exists.  A native
+    lock gets the holder's pid written into its file.  ``on_wait`` (a
     callable) is told once when another run holds the lock.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(index_dir / LOCK_FILE, on_acquired=_write_pid, poll_interval=0.1)
+    native = FileLock is not SoftFileLock
+    lock = FileLock(index_dir / LOCK_FILE, on_acquired=_write_pid if native else None, poll_interval=0.1)
     try:
         lock.acquire(timeout=0)
     except Timeout:
