@@ -93,12 +93,14 @@ def results_json(results: SearchResults, scored: bool = True, facets: Iterable[s
 
 
 def results_csv(results: SearchResults, scored: bool = True) -> str:
-    """A header row, then one row per hit of the page: what a spreadsheet opens."""
+    """A header row, then one row per hit of the page (snippets on one line): what a spreadsheet opens."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for hit in results.hits:
-        writer.writerow(hit_json(hit, scored))
+        row = hit_json(hit, scored)
+        row["snippet"] = re.sub(r"\s*\n\s*", " ", row["snippet"])  # one line per row, as in the text output
+        writer.writerow(row)
     return out.getvalue()
 
 

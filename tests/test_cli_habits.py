@@ -271,3 +271,16 @@ def test_python_dash_m_search_exit_code_1(seeds_index: Path) -> None:
         text=True,
     )
     assert done.returncode == 1 and done.stdout == "No articles match 'xyzzyq'.\n" and done.stderr == ""
+
+
+def test_the_readme_python_example_runs(seeds_index: Path, tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "index").symlink_to(seeds_index)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "2 matches; by month: {'2020-07': 1}"
+    assert lines[1].startswith("1 2020-07-31 Ngày 31/7, tại Hà Nội")
+    assert lines[-1] == "2 articles in the index"
