@@ -305,8 +305,7 @@ def search_command(
         if output_format == "json":
             print_json(render.results_json(results, scored=scored, facets=facets))
         elif output_format == "jsonl":
-            for hit in results.hits:
-                click.echo(json.dumps(render.hit_json(hit, scored=scored), ensure_ascii=False))
+            click.echo(render.results_jsonl(results, scored=scored), nl=False)
         elif output_format == "csv":
             click.echo(render.results_csv(results, scored=scored), nl=False)
         else:

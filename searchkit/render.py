@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -90,6 +91,11 @@ def results_json(results: SearchResults, scored: bool = True, facets: Iterable[s
         "facets": facet_counts(results, facets),
         "hits": [hit_json(hit, scored) for hit in results.hits],
     }
+
+
+def results_jsonl(results: SearchResults, scored: bool = True) -> str:
+    """One hit object per line, as in ``--format json``'s ``hits``: what ``jq`` and a pipe read."""
+    return "".join(json.dumps(hit_json(hit, scored), ensure_ascii=False) + "\n" for hit in results.hits)
 
 
 def results_csv(results: SearchResults, scored: bool = True) -> str:
