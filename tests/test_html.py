@@ -1,5 +1,8 @@
 """HTML pages read by trafilatura: main text, title, date, author and captions of news layouts."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,6 +10,8 @@ import pytest
 from searchkit.articles import ArticleDate
 from searchkit.ingest import SkippedFile, discover, read_articles
 from searchkit.search import search
+
+from .conftest import ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "html"
 
@@ -131,12 +136,21 @@ def test_news_pages_are_indexed_and_found_without_diacritics(tmp_path: Path) -> 
     assert search(tmp_path / "ix", 'author:"pham hung"').hits[0].id == "jsonld_style.html"
 
 
-def test_reading_a_page_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("HTML ingestion tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    assert _article("tuoitre_style.html").author == "Nguyễn Trung"
+def test_reading_a_page_needs_no_network() -> None:
+    """trafilatura and its helpers, imported and run in a fresh process where every connection fails."""
+    code = "\n".join(
+        [
+            "import socket",
+            "def refuse(*args, **kwargs):",
+            "    raise SystemExit('tried to connect to ' + repr(args[1:] or kwargs))",
+            "socket.socket.connect = socket.socket.connect_ex = refuse",
+            "socket.create_connection = socket.getaddrinfo = refuse",
+            "from searchkit.ingest import discover, read_articles",
+            f"for src in discover([{str(FIXTURES)!r}]):",
+            "    print(read_articles(src)[0].author)",
+        ]
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Phạm Hùng", "Nguyễn Trung", "Hoàng Anh"]
