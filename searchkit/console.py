@@ -36,24 +36,25 @@ def progress_bar(enabled: bool, console: Console | None = None) -> Iterator[Prog
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     columns = (
         TextColumn("{task.description:<10}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[unit]}"),
+        TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("", total=None, unit="")
-        shown = [""]
+        current: dict[str, TaskID] = {}
 
         def update(phase: str, done: int, total: int | None) -> None:
-            unit = PHASE_UNITS.get(phase, "") if total is not None else ""
-            new_phase = phase != shown[0]  # drawn at once, not at the next tick
-            shown[0] = phase
-            progress.update(task, description=phase, completed=done, total=total, unit=unit, refresh=new_phase)
+            count = f"{done}/{total} {PHASE_UNITS.get(phase, '')}".rstrip() if total is not None else ""
+            if phase not in current:  # a bar per phase, drawn at once; the last one's total may be unknown
+                for task in current.values():
+                    progress.update(task, visible=False)
+                current[phase] = progress.add_task(phase, total=total, completed=done, count=count)
+                progress.refresh()
+            progress.update(current[phase], completed=done, count=count)
 
         yield update
 
