@@ -94,12 +94,18 @@ def run_index(
 
 
 class WatchedFiles:
-    """watchfiles' filter: changes to articles searchkit reads, or to folders, outside the index's own folder."""
+    """watchfiles' filter: changes to the files ``index`` reads (or to folders), not to the index itself.
 
-    def __init__(self, index_dir: Path) -> None:
+    A file named on the command line counts whatever its suffix, as ``index`` reads it.
+    """
+
+    def __init__(self, paths: list[str], index_dir: Path) -> None:
+        self.named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
         self.index_dir = os.path.abspath(index_dir)
 
     def __call__(self, change: object, path: str) -> bool:
+        if path in self.named:
+            return True
         if path == self.index_dir or path.startswith(self.index_dir + os.sep):
             return False
         name = os.path.basename(path)
@@ -133,7 +139,7 @@ def watch_paths(
     try:
         for changes in watch(
             *paths,
-            watch_filter=WatchedFiles(index_dir),
+            watch_filter=WatchedFiles(paths, index_dir),
             step=step,
             debounce=max(1600, 4 * step),
             rust_timeout=WATCH_TICK_MS,

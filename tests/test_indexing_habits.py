@@ -188,3 +188,20 @@ def test_searchkit_imports_and_locks_where_fcntl_is_missing(tmp_path: Path) -> N
         holder.stdin.close()  # type: ignore[union-attr]
         holder.wait(timeout=30)
     assert holder.returncode == 0
+
+
+def test_watch_filter_keeps_articles_and_named_files_and_ignores_the_index(tmp_path: Path) -> None:
+    from watchfiles import Change
+
+    from searchkit.console import WatchedFiles
+
+    notes = tmp_path / "notes.md"
+    notes.write_text("Ghi chú", encoding="utf-8")
+    keep = WatchedFiles([str(tmp_path / "news"), str(notes)], tmp_path / "news" / "index")
+    assert keep(Change.added, str(tmp_path / "news" / "a.txt"))
+    assert keep(Change.modified, str(tmp_path / "news" / "feed.JSONL"))
+    assert keep(Change.deleted, str(tmp_path / "news" / "2024"))  # a folder gone: its articles go
+    assert keep(Change.modified, str(notes))  # named on the command line, read whatever its suffix
+    assert not keep(Change.added, str(tmp_path / "news" / "photo.jpg"))
+    assert not keep(Change.added, str(tmp_path / "news" / ".a.txt.swp"))
+    assert not keep(Change.modified, str(tmp_path / "news" / "index" / "searchkit-files.json"))
