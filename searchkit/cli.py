@@ -28,6 +28,11 @@ INDEX_ENV = "SEARCHKIT_INDEX"
 DEBUG_ENV = "SEARCHKIT_DEBUG"
 INTERNAL_ERROR = "internal error: {error} (set SEARCHKIT_DEBUG=1 to see the traceback and please report it)"
 NOT_UTF8_ARGUMENT = "the query is not valid UTF-8 text"
+NO_COLOR_ENV = "NO_COLOR"
+COLOR_CHOICES = ("auto", "always", "never")
+FORMATS = ("text", "json", "jsonl", "csv")
+FACETS = ("author", "month", "year")
+JSON_AND_FORMAT = "--json is --format json: give one or the other"
 
 
 class OneLineErrors(click.Group):
@@ -53,7 +58,7 @@ class OneLineErrors(click.Group):
         except Exception as error:  # the promise: no traceback reaches the user
             if os.environ.get(DEBUG_ENV):
                 raise
-            click.echo("Error: " + INTERNAL_ERROR.format(error=f"{type(error).__name__}: {error}"), err=True)
+            click.echo("Error: " + internal_error(error), err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -82,17 +87,66 @@ def print_json(data: object) -> None:
 
 def errors_as_exit_codes(command: F) -> F:
     """Turn library errors into click errors with the right exit code (1 runtime, 2 usage)."""
+    return exit_codes()(command)
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except SearchkitError as error:
-            exception = click.ClickException(str(error))
-            exception.exit_code = error.exit_code
-            raise exception from None
 
-    return wrapper  # type: ignore[return-value]
+def exit_codes(runtime: int = 1) -> Callable[[F], F]:
+    """Library errors become one-line click errors: usage and query errors exit 2, runtime ones ``runtime``.
+
+    ``search`` passes ``runtime=2``, as rg and grep do, so that its exit code 1
+    means only "nothing matched"; an unexpected error then exits 2 as well.
+    """
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return command(*args, **kwargs)
+            except SearchkitError as error:
+                raise _click_error(str(error), max(error.exit_code, runtime)) from None
+            except click.ClickException as error:
+                error.exit_code = max(error.exit_code, runtime)
+                raise
+            except (click.Abort, KeyboardInterrupt):
+                raise
+            except Exception as error:
+                if runtime == 1 or os.environ.get(DEBUG_ENV):
+                    raise  # OneLineErrors prints it with exit code 1
+                raise _click_error(internal_error(error), runtime) from None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _click_error(message: str, exit_code: int) -> click.ClickException:
+    exception = click.ClickException(message)
+    exception.exit_code = exit_code
+    return exception
+
+
+def internal_error(error: BaseException) -> str:
+    return INTERNAL_ERROR.format(error=f"{type(error).__name__}: {error}")
+
+
+def color_option(command: F) -> F:
+    """``--color auto|always|never``; ``auto`` colours a terminal unless ``NO_COLOR`` is set (no-color.org)."""
+    return click.option(
+        "--color",
+        type=click.Choice(COLOR_CHOICES),
+        default="auto",
+        show_default=True,
+        help=f"Colour the output: on a terminal (auto, unless {NO_COLOR_ENV} is set), always or never.",
+    )(command)
+
+
+def use_color(choice: str) -> bool | None:
+    """click's ``color`` argument: True forces styles, False strips them, None decides by the terminal."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get(NO_COLOR_ENV):
+        return False
+    return None
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,11 +195,13 @@ def _check_text_argument(text: str) -> str:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--watch", is_flag=True, help="Keep indexing as files appear or change, until Ctrl-C.")
 @click.option(
+    "--debounce",
     "--interval",
-    type=click.FloatRange(min=0.1),
-    default=2.0,
+    "debounce",
+    type=click.FloatRange(min=0.05),
+    default=0.5,
     show_default=True,
-    help="With --watch: seconds between scans.",
+    help="With --watch: index once no file has changed for this many seconds.",
 )
 @errors_as_exit_codes
 def index_command(
@@ -157,7 +213,7 @@ def index_command(
     max_article_mb: float,
     quiet: bool,
     watch: bool,
-    interval: float,
+    debounce: float,
 ) -> int:
     """Index the articles in PATHS (files or folders, searched recursively).
 
@@ -179,7 +235,7 @@ def index_command(
             workers=workers,
             wait=wait,
             quiet=quiet,
-            interval=interval,
+            debounce=debounce,
             max_article_mb=max_article_mb,
         )
         return 0
@@ -202,50 +258,96 @@ def index_command(
     type=click.Choice(["relevance", "date"]),
     default="relevance",
     show_default=True,
-    help="Rank by relevance, or newest first.",
+    help="Rank by relevance, or newest first (then no score is shown).",
 )
-@json_option
-@errors_as_exit_codes
-def search_command(query: str, index_dir: Path, limit: int, page: int, sort: str, as_json: bool) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="text (default), one JSON object, JSON Lines (one hit per line) or CSV (a header, then one hit per row).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--facet",
+    "facets",
+    type=click.Choice(FACETS),
+    multiple=True,
+    help="Count the whole result set by author, month or year (repeatable; text and json).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing: only the exit code says whether something matched.")
+@color_option
+@exit_codes(runtime=2)
+def search_command(
+    query: str,
+    index_dir: Path,
+    limit: int,
+    page: int,
+    sort: str,
+    output_format: str | None,
+    as_json: bool,
+    facets: tuple[str, ...],
+    quiet: bool,
+    color: str,
+) -> int:
     """Search the index: words, "phrases", AND/OR/NOT, -word, field:value, dates.
 
     Diacritics are optional: `bo cong an` finds `Bộ Công an`. When no article
     has every word, the articles with the most of them are shown, and words
     the index has never seen get a "Did you mean".
 
+    Exit code, as grep and rg: 0 when an article matches, 1 when none does,
+    2 on an error.
+
     \b
     Example:
       searchkit search "bo cong an"
       searchkit search '"an ninh quốc gia" date:2020'
       searchkit search 'title:hội nghị AND date:[2020-01 to 2020-06]'
-      searchkit search 'author:"nguyen ngoc"' --json
+      searchkit search 'author:"nguyen ngoc"' --format json --facet year
+      searchkit search "công binh" --format csv --limit 100 > hits.csv
+      if searchkit search -q "bão Yagi"; then echo found; fi
       searchkit search -- '-"công an" quốc phòng'
     """
+    from searchkit import render
     from searchkit.api import Index
-    from searchkit.render import results_json, results_text
 
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError(JSON_AND_FORMAT)
+    output_format = "json" if as_json else output_format or "text"
     with Index(index_dir) as index:
-        results = index.search(_check_text_argument(query), limit=limit, page=page, sort=sort)
-    if as_json:
-        print_json(results_json(results))
-    else:
-        click.echo(results_text(results))
+        results = index.search(
+            _check_text_argument(query), limit=limit, page=page, sort=sort, facets=bool(facets) and not quiet
+        )
+    if not quiet:
+        scored = sort == "relevance"
+        if output_format == "json":
+            print_json(render.results_json(results, scored=scored, facets=facets))
+        elif output_format == "jsonl":
+            click.echo(render.results_jsonl(results, scored=scored), nl=False)
+        elif output_format == "csv":
+            click.echo(render.results_csv(results, scored=scored), nl=False)
+        else:
+            click.echo(render.results_text(results, scored=scored, facets=facets), color=use_color(color))
+    return 0 if results.total else 1
 
 
 # ---------------------------------------------------------------- show
 
 
 @cli.command("show")
-@click.argument("article_id")
+@click.argument("article_id", metavar="ID_OR_PATH")
 @index_option
 @json_option
+@color_option
 @errors_as_exit_codes
-def show_command(article_id: str, index_dir: Path, as_json: bool) -> None:
-    """Print the stored article ARTICLE_ID (the id `search` shows).
+def show_command(article_id: str, index_dir: Path, as_json: bool, color: str) -> None:
+    """Print a stored article: give its id, or the path `search` printed for it.
 
     \b
     Example:
-      searchkit show 004_a55b611e2d2fcdac.txt
+      searchkit show seeds/004_a55b611e2d2fcdac.txt
+      searchkit show 004_a55b611e2d2fcdac.txt --json
     """
     from searchkit.api import Index
     from searchkit.render import article_json, article_text
@@ -255,7 +357,7 @@ def show_command(article_id: str, index_dir: Path, as_json: bool) -> None:
     if as_json:
         print_json(article_json(stored))
     else:
-        click.echo(article_text(stored))
+        click.echo(article_text(stored), color=use_color(color))
 
 
 # ---------------------------------------------------------------- stats

@@ -4,39 +4,57 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from searchkit.indexer import DEFAULT_MAX_ARTICLE_MB, IndexSummary, ProgressCallback, index_paths
-from searchkit.ingest import discover, shown
+from searchkit.ingest import SUPPORTED_SUFFIXES, shown
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 WAITING = "another `searchkit index` run holds {index}; waiting up to {wait:g}s…"
+#: How often the watcher wakes without events (to start the first run once it is live).
+WATCH_TICK_MS = 500
+#: What the count of each phase counts (see :data:`searchkit.indexer.ProgressCallback`).
+PHASE_UNITS = {"reading": "files", "analysing": "files", "writing": "removals"}
 
 
 @contextmanager
-def progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
-    """A rich progress bar on a terminal; nothing when output is piped or quiet."""
+def progress_bar(enabled: bool, console: Console | None = None) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on a terminal, one phase at a time; nothing when output is piped or quiet.
+
+    Each phase shows its own true count (files read, files analysed,
+    removals written) and the time spent; the commit, which Whoosh does not
+    report, shows as an indeterminate "committing" bar, so the bar is never
+    full before the run ends.
+    """
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     columns = (
-        TextColumn("indexing"),
+        TextColumn("{task.description:<10}"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[count]}"),
+        TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as progress:
-        task = progress.add_task("index", total=None)
+    with Progress(*columns, console=console, transient=True) as progress:
+        current: dict[str, TaskID] = {}
 
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+        def update(phase: str, done: int, total: int | None) -> None:
+            count = f"{done}/{total} {PHASE_UNITS.get(phase, '')}".rstrip() if total is not None else ""
+            if phase not in current:  # a bar per phase, drawn at once; the last one's total may be unknown
+                for task in current.values():
+                    progress.update(task, visible=False)
+                current[phase] = progress.add_task(phase, total=total, completed=done, count=count)
+                progress.refresh()
+            progress.update(current[phase], completed=done, count=count)
 
         yield update
 
@@ -81,16 +99,24 @@ def run_index(
     return summary
 
 
-def _snapshot(paths: list[str]) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every file to index: cheap change detection."""
-    state = {}
-    for src in discover(paths):
-        try:
-            info = os.stat(src.source)
-        except OSError:
-            continue
-        state[src.source] = (info.st_mtime_ns, info.st_size)
-    return state
+class WatchedFiles:
+    """watchfiles' filter: changes to the files ``index`` reads (or to folders), not to the index itself.
+
+    A file named on the command line counts whatever its suffix, as ``index`` reads it.
+    """
+
+    def __init__(self, paths: list[str], index_dir: Path) -> None:
+        self.named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
+        self.index_dir = os.path.abspath(index_dir)
+
+    def __call__(self, change: object, path: str) -> bool:
+        if path in self.named:
+            return True
+        if path == self.index_dir or path.startswith(self.index_dir + os.sep):
+            return False
+        name = os.path.basename(path)
+        suffix = Path(name).suffix.lower()
+        return not name.startswith(".") and (suffix in SUPPORTED_SUFFIXES or not suffix)
 
 
 def watch_paths(
@@ -100,31 +126,42 @@ def watch_paths(
     workers: int | None = None,
     wait: float = 0.0,
     quiet: bool = False,
-    interval: float = 2.0,
+    debounce: float = 0.5,
     max_article_mb: float = DEFAULT_MAX_ARTICLE_MB,
 ) -> None:
-    """Index now, then again whenever a file appears, changes or goes, until Ctrl-C.
+    """Index now, then again whenever files appear, change or go, until Ctrl-C.
 
-    An interrupted run cancels its writer, so the index stays as the last
-    completed run left it.
+    watchfiles reports the file system's events; a burst of them (a scraper
+    writing a folder) becomes one run once no event came for ``debounce``
+    seconds.  The watch starts before the first run, so a file written during
+    a run is picked up by the next.  An interrupted run cancels its writer, so
+    the index stays as the last completed run left it.
     """
+    from watchfiles import watch
+
     if not quiet:
         click.echo(f"watching {', '.join(paths)} (Ctrl-C to stop)", err=True)
-    previous: dict[str, tuple[int, int]] | None = None
+    step = max(1, round(debounce * 1000))
+    pending = True  # the first run, once the watcher is live
     try:
-        while True:
-            current = _snapshot(paths)
-            if current != previous:
+        for changes in watch(
+            *paths,
+            watch_filter=WatchedFiles(paths, index_dir),
+            step=step,
+            debounce=max(1600, 4 * step),
+            rust_timeout=WATCH_TICK_MS,
+            yield_on_timeout=True,
+        ):
+            if pending or changes:
                 run_index(
                     paths,
                     index_dir,
                     workers=workers,
-                    wait=max(wait, interval),
+                    wait=max(wait, debounce),
                     quiet=quiet,
                     max_article_mb=max_article_mb,
                 )
-                previous = current
-            time.sleep(interval)
+                pending = False
     except KeyboardInterrupt:
         if not quiet:
             click.echo("stopped watching; the index is up to date with the last completed run", err=True)

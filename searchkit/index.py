@@ -6,16 +6,14 @@ imports it, so the engine could be replaced without touching the CLI.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import mmap
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, SoftFileLock, Timeout
 from whoosh import fields as wf
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
@@ -194,35 +192,38 @@ def remove_residue(ix: FileIndex, index_dir: Path) -> None:
 def write_lock(index_dir: Path, wait: float = 0.0, on_wait: object = None) -> Iterator[None]:
     """Hold the index's single-writer lock, waiting up to ``wait`` seconds for it.
 
-    An ``flock`` on a file in the index folder: the kernel releases it when
-    the holder dies, even by ``kill -9``, so a crashed run never blocks the next.
-    ``on_wait`` (a callable) is told once when another run holds the lock.
+    filelock's ``FileLock``: an ``flock`` on a file in the index folder where
+    the system has it (the kernel releases it when the holder dies, even by
+    ``kill -9``, so a crashed run never blocks the next), a Windows lock on
+    Windows, and filelock's own marker file where neither exists.  A native
+    lock gets the holder's pid written into its file.  ``on_wait`` (a
+    callable) is told once when another run holds the lock.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(index_dir / LOCK_FILE, "a+")  # noqa: SIM115  (held across the yield)
+    native = FileLock is not SoftFileLock
+    lock = FileLock(index_dir / LOCK_FILE, on_acquired=_write_pid if native else None, poll_interval=0.1)
     try:
-        deadline = time.monotonic() + wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise IndexBusy(index_dir, wait) from None
-                if not told and callable(on_wait):
-                    on_wait()
-                    told = True
-                time.sleep(0.1)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        lock.acquire(timeout=0)
+    except Timeout:
+        if wait <= 0:
+            raise IndexBusy(index_dir, wait) from None
+        if callable(on_wait):
+            on_wait()
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise IndexBusy(index_dir, wait) from None
+    try:
         yield
     finally:
-        handle.close()
+        lock.release()
+
+
+def _write_pid(fd: int) -> None:
+    """Record the holder in the lock file, through the locked descriptor (which Windows requires)."""
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, f"{os.getpid()}\n".encode())
 
 
 def index_size(index_dir: Path) -> int:

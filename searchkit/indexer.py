@@ -84,7 +84,10 @@ class IndexedArticle:
     content_hash: str
 
 
-ProgressCallback = Callable[[int, int], None]
+#: Told ``(phase, done, total)`` as a run goes: "reading" (files hashed), "analysing" (files parsed
+#: and handed to the analyzer), "writing" (removals), then "committing" with ``total`` None, since
+#: Whoosh's commit (the writer processes finishing their queue, the merge) reports nothing.
+ProgressCallback = Callable[[str, int, "int | None"], None]
 
 
 def document_fields(article: Article) -> dict[str, object]:
@@ -149,7 +152,13 @@ class Plan:
 
 
 def _plan(
-    paths: list[str], ix: object, index_dir: Path, full: bool, skip: Callable[[str, str], None], summary: IndexSummary
+    paths: list[str],
+    ix: object,
+    index_dir: Path,
+    full: bool,
+    skip: Callable[[str, str], None],
+    summary: IndexSummary,
+    on_progress: ProgressCallback | None = None,
 ) -> Plan:
     """Hash every file and keep those whose bytes differ from the last successful run."""
     indexed = {} if full else read_indexed(ix)
@@ -161,7 +170,9 @@ def _plan(
     files = list(discover(paths, on_skip=skip))
     to_prepare: list[SourceFile] = []
     hashes: dict[str, str] = {}
-    for src in files:
+    for number, src in enumerate(files, start=1):
+        if on_progress:
+            on_progress("reading", number - 1, len(files))
         try:
             hashes[src.source] = src.file_hash()
         except OSError as error:
@@ -226,9 +237,7 @@ def index_paths(
         with write_lock(index_dir, wait=wait, on_wait=on_wait):
             ix = open_or_create(index_dir, rebuild=full)
             remove_residue(ix, index_dir)  # of a run that was killed
-            plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, skip, summary)
-            if on_progress:
-                on_progress(0, len(plan.to_prepare))
+            plan = _plan([os.fspath(p) for p in paths], ix, index_dir, full, skip, summary, on_progress)
             if full or plan.to_prepare or _gone_sources(plan):
                 _apply(ix, index_dir, plan, full, workers or os.cpu_count() or 1, summary, limits, on_progress)
                 _save_manifest(index_dir, plan.manifest)
@@ -253,7 +262,9 @@ def _apply(
     writer = open_writer(ix, index_dir, workers, total)
     try:
         written: dict[str, str] = {}
-        for done, src in enumerate(plan.to_prepare, start=1):
+        for done, src in enumerate(plan.to_prepare):
+            if on_progress:
+                on_progress("analysing", done, total)
             skips_before = len(summary.skipped)
             try:
                 articles = read_articles(src, limits)
@@ -264,14 +275,17 @@ def _apply(
                 if len(summary.skipped) == skips_before:  # else read (and reported) again next run
                     plan.manifest[src.source] = plan.hashes[src.source]
                 summary.bytes_read += os.path.getsize(src.source)
+        gone_sources = _gone_sources(plan)
+        for number, source in enumerate(gone_sources):
             if on_progress:
-                on_progress(done, total)
-        for source in _gone_sources(plan):
+                on_progress("writing", number, len(gone_sources))
             gone = plan.by_source[source] - written.keys()  # an id may have moved to another file
             for article_id in gone:
                 writer.delete_by_term("id", article_id)
             summary.removed += len(gone)
             plan.manifest.pop(source, None)
+        if on_progress:
+            on_progress("committing", 0, None)
         commit(writer, replace_all=full)
     except BaseException:
         abandon(writer)

@@ -1,8 +1,13 @@
-"""Shapes search results, articles and stats for the terminal and for ``--json``."""
+"""Shapes search results, articles and stats for the terminal, JSON, JSON Lines and CSV."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import click
@@ -27,11 +32,18 @@ def segments_plain(segments: Segments) -> tuple[str, list[list[int]]]:
     return "".join(text), marks
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
+#: Columns of ``search --format csv``, in order.
+CSV_COLUMNS = ("rank", "score", "id", "path", "title", "date", "author", "snippet")
+#: Values of each facet shown in the text output (JSON has them all).
+TEXT_FACET_VALUES = 8
+
+
+def hit_json(hit: Hit, scored: bool = True) -> dict[str, Any]:
+    """One hit; ``score`` is null when the hits are not ranked by it (``--sort date``)."""
     snippet, highlights = segments_plain(hit.snippet)
     return {
         "rank": hit.rank,
-        "score": hit.score,
+        "score": hit.score if scored else None,
         "id": hit.id,
         "path": hit.path,
         "title": hit.title,
@@ -42,16 +54,67 @@ def hit_json(hit: Hit) -> dict[str, Any]:
     }
 
 
-def results_json(results: SearchResults) -> dict[str, Any]:
+def next_page(results: SearchResults) -> int | None:
+    """The page after this one, or None when this is the last page with hits."""
+    return results.page + 1 if results.page * results.limit < results.total else None
+
+
+def facet_counts(results: SearchResults, names: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Counts over the whole result set for each of ``names``: dates newest first, authors most frequent first.
+
+    The years are summed from the months, so the search computes one date facet.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for name in names:
+        if name == "year":
+            years: Counter[str] = Counter()
+            for month, count in results.facets.get("month", {}).items():
+                years[month[:4]] += count
+            values = dict(years)
+        else:
+            values = results.facets.get(name, {})
+        if name == "author":
+            counts[name] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
+        else:
+            counts[name] = dict(sorted(values.items(), reverse=True))
+    return counts
+
+
+def results_json(results: SearchResults, scored: bool = True, facets: Iterable[str] = ()) -> dict[str, Any]:
     return {
         "query": results.query,
         "total": results.total,
         "page": results.page,
         "limit": results.limit,
+        "next_page": next_page(results),
         "words_matched": _words_matched_json(results),
         "did_you_mean": results.did_you_mean,
-        "hits": [hit_json(hit) for hit in results.hits],
+        "facets": facet_counts(results, facets),
+        "hits": [hit_json(hit, scored) for hit in results.hits],
     }
+
+
+def results_jsonl(results: SearchResults, scored: bool = True) -> str:
+    """One hit object per line, as in ``--format json``'s ``hits``: what ``jq`` and a pipe read."""
+    return "".join(json.dumps(hit_json(hit, scored), ensure_ascii=False) + "\n" for hit in results.hits)
+
+
+def results_csv(results: SearchResults, scored: bool = True) -> str:
+    """A header row, then one row per hit of the page (snippets on one line): what a spreadsheet opens."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for hit in results.hits:
+        row = hit_json(hit, scored)
+        row["snippet"] = re.sub(r"\s*\n\s*", " ", row["snippet"])  # one line per row, as in the text output
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def show_key(hit: Hit) -> str:
+    """What ``searchkit show`` takes for this hit: its file's path, or its id when a file holds several articles."""
+    path = hit.path.replace("\\", "/")
+    return hit.path if path == hit.id or path.endswith("/" + hit.id) else hit.id
 
 
 def _words_matched_json(results: SearchResults) -> dict[str, int] | None:
@@ -62,7 +125,8 @@ def _words_matched_json(results: SearchResults) -> dict[str, int] | None:
     return {"found": found, "of": words}
 
 
-def results_text(results: SearchResults) -> str:
+def results_text(results: SearchResults, scored: bool = True, facets: Iterable[str] = ()) -> str:
+    """The hits for a terminal; ``scored`` False (``--sort date``) leaves the scores out."""
     suggestion = f"\nDid you mean: {results.did_you_mean}" if results.did_you_mean else ""
     if results.total == 0:
         return f"No articles match {results.query!r}.{suggestion}"
@@ -85,12 +149,27 @@ def results_text(results: SearchResults) -> str:
         meta = [hit.date or "undated"]
         if hit.author:
             meta.append(hit.author)
-        meta.append(shown(hit.path))
-        lines.append("   " + " · ".join(meta) + f"  [score {hit.score:.2f}]")
+        meta.append(shown(show_key(hit)))
+        lines.append("   " + " · ".join(meta) + (f"  [score {hit.score:.2f}]" if scored else ""))
         if hit.snippet:
             lines.append("   " + re.sub(r"\s*\n\s*", " ", segments_terminal(hit.snippet)))
         lines.append("")
+    lines.extend(_facets_text(results, facets))
     return "\n".join(lines).rstrip()
+
+
+def _facets_text(results: SearchResults, names: Iterable[str]) -> list[str]:
+    """A short block after the hits: the top values of each facet, over every match."""
+    counts = facet_counts(results, names)
+    if not counts:
+        return []
+    lines = [click.style(f"Facets over all {results.total} matches:", bold=True)]
+    for name, values in counts.items():
+        shown = [f"{value} ({count})" for value, count in list(values.items())[:TEXT_FACET_VALUES]]
+        more = len(values) - len(shown)
+        tail = f" · … {more} more" if more > 0 else ""
+        lines.append(f"  {name + ':':<8}" + (" · ".join(shown) + tail if shown else "none"))
+    return lines
 
 
 def article_json(article: StoredArticle) -> dict[str, Any]:

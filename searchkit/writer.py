@@ -32,6 +32,11 @@ from searchkit.postings import ArraysBeforeToc
 MIN_FILES_FOR_WORKERS = 24
 #: Memory for Whoosh's writer buffer, in MB (about twice this is used at peak).
 WRITER_LIMIT_MB = 128
+#: Documents per job sent to a writer process.  Whoosh queues up to 4 jobs per
+#: process, so the "analysing" count runs at most about 5 x procs x this ahead
+#: of the analysis; Whoosh's default of 100 let it reach the end while most of
+#: a 3,000-file run was still to be analysed.
+WRITER_BATCH = 10
 #: Seconds between checks on the writer processes while the parent waits to hand them work.
 POLL_SECONDS = 0.2
 
@@ -162,7 +167,9 @@ def open_writer(ix: Any, index_dir: Path, workers: int, files: int) -> Any:
         if not _children_die_with_parent and sys.platform.startswith("linux"):
             os.register_at_fork(after_in_child=_die_with_parent)
             _children_die_with_parent = True
-        made: Any = _ArraysGuardedWriter(ix, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB)
+        made: Any = _ArraysGuardedWriter(
+            ix, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB, batchsize=WRITER_BATCH
+        )
     else:
         made = _ArraysSegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
     made.arrays_target = (index_dir, fields.text_fields())

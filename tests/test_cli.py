@@ -107,7 +107,7 @@ def test_analyze() -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["search", "bo cong an", "--index", "{missing}"], 1, "no index at"),
+        (["search", "bo cong an", "--index", "{missing}"], 2, "no index at"),  # search errors exit 2, as rg's
         (["search", "", "--index", "{index}"], 2, "empty query"),
         (["search", '"bo cong', "--index", "{index}"], 2, "quote is not closed"),
         (["search", "tieude:x", "--index", "{index}"], 2, "unknown field 'tieude'"),
@@ -156,7 +156,7 @@ def test_errors_in_a_real_process_have_no_traceback(tmp_path: Path, searchkit_ex
         capture_output=True,
         text=True,
     )
-    assert missing.returncode == 1
+    assert missing.returncode == 2  # search: 1 means "nothing matched", as in grep and rg
     assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
     assert missing.stdout == ""
 
@@ -200,10 +200,10 @@ def test_every_query_variant_finds_the_seed_first_through_the_cli(
 
 def test_a_query_starting_with_minus_goes_after_double_dash(seeds_index: Path) -> None:
     result = run("search", "--json", "--index", str(seeds_index), "--", "-quốc_phòng công an")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # nothing matched
     assert json.loads(result.output)["total"] == 0  # both seeds mention Bộ Quốc phòng
     result = run("search", "--json", "--index", str(seeds_index), "--", "-hội_nghị công an")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert json.loads(result.output)["total"] == 0
 
 

@@ -164,11 +164,25 @@ def _wait_until_no_process_uses(index_dir: Path, timeout: float = 10) -> None:
     pytest.fail(f"processes still use {index_dir} after the run was killed: {users}")
 
 
+#: Enough articles for a run that lasts while the tests act on it (several seconds on two cores).
+BIG = 600
+
+
 @pytest.fixture
 def big_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "big"
-    write_generated_articles(corpus, 1500)
+    write_generated_articles(corpus, BIG)
     return corpus
+
+
+def _wait_for_writer_files(index_dir: Path, before: set[str], timeout: float = 60) -> None:
+    """Wait until the run's writers have created segment files: workers are segmenting, the writer buffering."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(path.name not in before for path in index_dir.glob("*.trm")):
+            return
+        time.sleep(0.05)
+    pytest.fail("the index run never started writing")
 
 
 def test_kill_9_mid_run_leaves_the_previous_index_and_the_next_run_completes(
@@ -179,9 +193,10 @@ def test_kill_9_mid_run_leaves_the_previous_index_and_the_next_run_completes(
     for folder in sorted(big_corpus.iterdir()):
         os.rename(folder, seeds_copy / folder.name)  # the new articles join the indexed root
 
+    before = {path.name for path in index_dir.iterdir()}
     run = _start_index(searchkit_exe, seeds_copy, index_dir)
     _wait_for_lock_holder(index_dir, run.pid)
-    time.sleep(2.0)  # well into the run: workers are segmenting, the writer is buffering
+    _wait_for_writer_files(index_dir, before)
     assert run.poll() is None, "the run ended before it could be killed"
     run.send_signal(signal.SIGKILL)
     run.wait()
@@ -193,9 +208,9 @@ def test_kill_9_mid_run_leaves_the_previous_index_and_the_next_run_completes(
         [searchkit_exe, "index", str(seeds_copy), "--index", str(index_dir)], capture_output=True, text=True
     )
     assert redo.returncode == 0, redo.stderr
-    assert redo.stdout.startswith("1500 added, 0 updated, 0 removed, 2 unchanged")
-    assert stats(index_dir).articles == 1502
-    assert search(index_dir, '"ban tin so 1234"').hits[0].id == "001/article-001234.txt"
+    assert redo.stdout.startswith(f"{BIG} added, 0 updated, 0 removed, 2 unchanged")
+    assert stats(index_dir).articles == BIG + 2
+    assert search(index_dir, '"ban tin so 534"').hits[0].id == "000/article-000534.txt"
 
 
 def test_second_run_waits_or_fails_cleanly_and_searches_keep_working(
@@ -233,7 +248,7 @@ def test_second_run_waits_or_fails_cleanly_and_searches_keep_working(
         assert "waiting up to 300s" in waiting.stderr
         assert first.wait(timeout=300) == 0
         assert waiting.stdout.startswith("0 added, 0 updated, 0 removed, 2 unchanged")
-        assert stats(index_dir).articles == 1502
+        assert stats(index_dir).articles == BIG + 2
     finally:
         if first.poll() is None:
             first.kill()
