@@ -55,6 +55,32 @@ class Match:
 
 
 @dataclass
+class CollectionStats:
+    """What BM25F reads of the whole collection: gathered before scoring, so shards can sum theirs first."""
+
+    documents: int
+    field_lengths: dict[str, float]
+    engines: Engine | list[Engine]
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        engines = self.engines if isinstance(self.engines, list) else [self.engines]
+        return sum(engine.doc_frequency(fieldname, text) for engine in engines)
+
+    def average_lengths(self) -> dict[str, float]:
+        return {
+            name: (total / self.documents if self.documents else 0) or 1 for name, total in self.field_lengths.items()
+        }
+
+    @classmethod
+    def summed(cls, engines: list[Engine]) -> CollectionStats:
+        """The statistics of several indexes searched as one."""
+        lengths: Counter[str] = Counter()
+        for engine in engines:
+            lengths.update(engine.stats.field_lengths)
+        return cls(sum(engine.size for engine in engines), dict(lengths), engines)
+
+
+@dataclass
 class Ranked:
     """What the engine found: the documents of one page, in order, with the totals and facets."""
 
@@ -101,7 +127,8 @@ class Engine:
         totals: Counter[str] = Counter()
         for leaf, _ in self.leaves:
             totals.update(sp.field_length_totals(leaf))
-        self.average_length = {name: (totals[name] / self.size if self.size else 0) or 1 for name in text_fields}
+        self.stats = CollectionStats(self.size, {name: float(totals[name]) for name in text_fields}, self)
+        self.average_length = self.stats.average_lengths()
         self._postings_cache: dict[tuple[str, str], list[tuple[int, sp.Postings]]] = {}
 
     def close(self) -> None:
@@ -132,7 +159,13 @@ class Engine:
         return sum(len(p.ids) for _, p in self.postings(fieldname, text))
 
     def idf(self, fieldname: str, text: str) -> float:
-        return math.log(self.size / (self.doc_frequency(fieldname, text) + 1)) + 1
+        documents = self.stats.documents
+        return math.log(documents / (self.stats.doc_frequency(fieldname, text) + 1)) + 1
+
+    def share_stats(self, stats: CollectionStats) -> None:
+        """Score with statistics summed over several indexes (shards), as one index holding them all would."""
+        self.stats = stats
+        self.average_length = stats.average_lengths()
 
     def suggest(self, fieldname: str, text: str, limit: int, maxdist: int, prefix: int) -> list[str]:
         """Whoosh's corrector: index terms within ``maxdist`` edits of ``text``."""
@@ -276,7 +309,7 @@ class Engine:
                 counts[doc] = phrase_count([p[doc] for p in positions], q.slop)
         match = Match(counts > 0, np.zeros(self.size))
         if match.mask.any() and q.fieldname in self.lengths:
-            idf = math.log(self.size / (int(match.mask.sum()) + 1)) + 1
+            idf = math.log(self.stats.documents / (int(match.mask.sum()) + 1)) + 1
             tf = counts[match.mask]
             lengths = self.lengths[q.fieldname][match.mask]
             norm = BM25_K1 * ((1 - BM25_B) + BM25_B * lengths / self.average_length[q.fieldname])

@@ -245,3 +245,34 @@ def test_array_files_follow_their_segments(tmp_path: Path) -> None:
     index_paths([str(folder)], index_dir, workers=1, full=True)
     second = {p.name for p in index_dir.glob(f"*{ARRAYS_SUFFIX}")}
     assert first and second and not first & second  # the replaced segment's file went with it
+
+
+def test_shards_scored_with_summed_statistics_score_as_one_index(tmp_path: Path) -> None:
+    from searchkit.engine import CollectionStats
+    from tests.conftest import FIXTURE_CORPUS
+
+    files = sorted(FIXTURE_CORPUS.glob("*.txt"))
+    halves = [tmp_path / "a", tmp_path / "b"]
+    for number, path in enumerate(files):
+        target = halves[number % 2] / path.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(path, target)
+    for folder in halves:
+        index_paths([str(folder)], tmp_path / f"index-{folder.name}", workers=1)
+    index_paths([str(folder) for folder in halves], tmp_path / "index-all", workers=1)
+    with (
+        Searcher(tmp_path / "index-a") as a,
+        Searcher(tmp_path / "index-b") as b,
+        Searcher(tmp_path / "index-all") as whole,
+    ):
+        shared = CollectionStats.summed([a.engine, b.engine])
+        for shard in (a, b):
+            shard.engine.share_stats(shared)
+        for query in ("bão", "thủy điện", "bo cong an", "title:(Thụy Điển)", "đường cao tốc"):
+            expected = {hit.id: hit.score for hit in whole.search(query, limit=100).hits}
+            found = {}
+            for shard in (a, b):
+                results = shard.search(query, limit=100)
+                if results.words_matched is None:  # a shard without every word falls back to some of them
+                    found.update({hit.id: hit.score for hit in results.hits})
+            assert found == expected and expected, query
