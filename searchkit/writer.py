@@ -52,12 +52,31 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a writer process: be killed when the indexing process (``parent``) dies.
+
+    Without this a ``kill -9`` of ``searchkit index`` leaves Whoosh's writer
+    processes running, still holding the index's locks they inherited.  It is
+    set in the writer process itself, so no other fork of a host program is touched.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 class _QuietTask(SubWriterTask):
     """A writer process that reports its failure to the parent instead of printing a traceback."""
 
     failures: Any = None  # a multiprocessing.Queue of one-line reasons, set by the parent
+    parent: int = 0  # the indexing process, whose death ends this one
 
     def run(self) -> None:
+        _die_with_parent(self.parent)
         try:
             super().run()
         except BaseException as error:  # every failure, Ctrl-C included, is reported
@@ -96,6 +115,7 @@ class GuardedWriter(MpWriter):
     def _new_task(self) -> SubWriterTask:
         task = _QuietTask(self.storage, self.indexname, self.jobs, self.resultqueue, self.subargs, self.multisegment)
         task.failures = self.failures
+        task.parent = os.getpid()
         self.tasks.append(task)
         task.start()
         return task
@@ -128,23 +148,6 @@ class GuardedWriter(MpWriter):
             channel.close()
 
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_children_die_with_parent = False
-
-
-def _die_with_parent() -> None:
-    """In a forked writer process: be killed when the indexing process dies.
-
-    Without this a ``kill -9`` of ``searchkit index`` leaves Whoosh's writer
-    processes running, still holding the index's locks they inherited.
-    """
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
 class _ArraysGuardedWriter(ArraysBeforeToc, GuardedWriter):
     pass
 
@@ -162,11 +165,7 @@ def open_writer(ix: Any, index_dir: Path, workers: int, files: int) -> Any:
     segment's posting arrays before the table of contents names it
     (:class:`searchkit.postings.ArraysBeforeToc`).
     """
-    global _children_die_with_parent
     if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
-        if not _children_die_with_parent and sys.platform.startswith("linux"):
-            os.register_at_fork(after_in_child=_die_with_parent)
-            _children_die_with_parent = True
         made: Any = _ArraysGuardedWriter(
             ix, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB, batchsize=WRITER_BATCH
         )
