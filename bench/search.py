@@ -39,8 +39,8 @@ from common import (
 )
 
 from searchkit.articles import Article
+from searchkit.backend.storage import index_size
 from searchkit.fields import boosts, text_fields
-from searchkit.index import index_size
 from searchkit.ingest import discover, read_articles
 from searchkit.normalize import fold
 from searchkit.search import Searcher

@@ -22,8 +22,10 @@ from pathlib import Path
 
 from searchkit import fields
 from searchkit.articles import Article
+from searchkit.backend.postings import commit
+from searchkit.backend.storage import open_or_create, remove_residue, write_lock
+from searchkit.backend.writer import WorkerFailed, abandon, describe, open_writer
 from searchkit.errors import IndexProblem
-from searchkit.index import open_or_create, remove_residue, write_lock
 from searchkit.ingest import (
     DEFAULT_MAX_ARTICLE_BYTES,
     MB,
@@ -34,8 +36,6 @@ from searchkit.ingest import (
     read_articles,
     shown,
 )
-from searchkit.postings import commit
-from searchkit.writer import WorkerFailed, abandon, describe, open_writer
 
 #: Remembers each file's hash after a successful run, to skip unchanged files
 #: without parsing them.  Only a cache: the index itself is the truth.

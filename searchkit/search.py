@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from searchkit import fields
-from searchkit.engine import Engine
+from searchkit.backend.engine import Engine
+from searchkit.backend.query import ParsedQuery, Relaxed, check_wildcards, matching_part, parse, run_shingles
+from searchkit.backend.storage import build_schema, index_size, open_index
 from searchkit.errors import ArticleNotFound, QueryError
-from searchkit.index import build_schema, index_size, open_index
-from searchkit.query import ParsedQuery, Relaxed, check_wildcards, matching_part, parse, run_shingles
 from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, snippet
 from searchkit.spelling import did_you_mean
 

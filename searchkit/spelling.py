@@ -17,9 +17,9 @@ import re
 
 from searchkit import fields
 from searchkit.analysis import COMPOUND_SEPARATOR, FOLDED_MARK, SHINGLE_SEPARATOR
-from searchkit.engine import Engine, edit_distance
+from searchkit.backend.engine import Engine, edit_distance
+from searchkit.backend.query import ParsedQuery
 from searchkit.normalize import WORD, canonical_text, fold, from_telex
-from searchkit.query import ParsedQuery
 
 #: Fields whose words are proposed: the body holds nearly every word, the title the rest.
 SUGGESTION_FIELDS = ("body", "title")

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from searchkit.backend.query import check_wildcards, parse_query, rewrite_dates
+from searchkit.backend.storage import open_index
 from searchkit.cli import cli
 from searchkit.errors import QueryError
-from searchkit.index import open_index
-from searchkit.query import check_wildcards, parse_query, rewrite_dates
 from searchkit.search import search
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING
@@ -66,7 +66,7 @@ def test_date_syntax_finds_the_dated_seed(seeds_index: Path, query: str, found: 
     ],
 )
 def test_bad_dates_are_explained_in_the_users_terms(query: str, message: str) -> None:
-    from searchkit.index import build_schema
+    from searchkit.backend.storage import build_schema
 
     with pytest.raises(QueryError) as raised:
         parse_query(query, build_schema())
@@ -101,14 +101,14 @@ def test_a_wildcard_word_is_never_corrected(seeds_index: Path) -> None:
 def test_a_pattern_over_too_many_words_is_refused_in_one_line(
     seeds_index: Path, corpus_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from searchkit.index import build_schema
+    from searchkit.backend.storage import build_schema
 
     q = parse_query("c*", build_schema())
     with open_index(seeds_index).reader() as reader:
         check_wildcards(q, reader, limit=1000)
         with pytest.raises(QueryError, match=r"^pattern 'c\*' matches too many words \(\d+\); make it longer$"):
             check_wildcards(q, reader, limit=5)
-    monkeypatch.setattr("searchkit.query.MAX_WILDCARD_TERMS", 100)  # the fixture corpus has some 1,000 words
+    monkeypatch.setattr("searchkit.backend.query.MAX_WILDCARD_TERMS", 100)  # the fixture corpus has some 1,000 words
     result = CliRunner().invoke(cli, ["search", "bo *n*", "--index", str(corpus_index)])
     assert result.exit_code == 2
     assert result.output.startswith("Error: pattern '*n*' matches too many words (") and result.output.count("\n") == 1

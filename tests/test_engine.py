@@ -19,11 +19,11 @@ import pytest
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
-from searchkit import engine as engine_module
+from searchkit.backend import engine as engine_module
+from searchkit.backend.postings import ARRAYS_SUFFIX
+from searchkit.backend.query import matching_part, parse, run_shingles
 from searchkit.indexer import index_paths
 from searchkit.normalize import fold
-from searchkit.postings import ARRAYS_SUFFIX
-from searchkit.query import matching_part, parse, run_shingles
 from searchkit.search import Searcher
 from tests.conftest import SEEDS, write_generated_articles
 
@@ -248,7 +248,7 @@ def test_array_files_follow_their_segments(tmp_path: Path) -> None:
 
 
 def test_shards_scored_with_summed_statistics_score_as_one_index(tmp_path: Path) -> None:
-    from searchkit.engine import CollectionStats
+    from searchkit.backend.engine import CollectionStats
     from tests.conftest import FIXTURE_CORPUS
 
     files = sorted(FIXTURE_CORPUS.glob("*.txt"))

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from searchkit.backend.storage import write_lock
 from searchkit.errors import IndexBusy
-from searchkit.index import write_lock
 from searchkit.indexer import index_paths
 from searchkit.search import search, stats
 
@@ -129,7 +129,7 @@ def _hold_lock(index_dir: Path, *prelude: str) -> subprocess.Popen:
             *prelude,
             "import sys, time",
             "from pathlib import Path",
-            "from searchkit.index import write_lock",
+            "from searchkit.backend.storage import write_lock",
             f"with write_lock(Path({str(index_dir)!r})):",
             "    print('held', flush=True)",
             "    sys.stdin.read()",
@@ -176,7 +176,7 @@ def test_searchkit_imports_and_locks_where_fcntl_is_missing(tmp_path: Path) -> N
                 no_fcntl,
                 "from pathlib import Path",
                 "from searchkit.errors import IndexBusy",
-                "from searchkit.index import write_lock",
+                "from searchkit.backend.storage import write_lock",
                 "try:",
                 f"    with write_lock(Path({str(tmp_path / 'ix')!r})): print('got it')",
                 "except IndexBusy: print('busy')",

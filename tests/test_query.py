@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from whoosh import query as wq
 
+from searchkit.backend.query import parse, parse_query
+from searchkit.backend.storage import build_schema
 from searchkit.errors import QueryError
-from searchkit.index import build_schema
-from searchkit.query import parse, parse_query
 
 SCHEMA = build_schema()
 
@@ -145,8 +145,8 @@ def test_phrase_of_an_nfd_old_style_query_is_canonical() -> None:
     ["bo cong an", "Bộ Công an", '"an ninh quốc gia"', "hội nghị NOT binh", "công binh OR quốc phòng", "title:hội"],
 )
 def test_matching_part_keeps_the_matches_and_drops_only_ranking_clauses(seeds_index: Path, text: str) -> None:
-    from searchkit.index import open_index
-    from searchkit.query import matching_part
+    from searchkit.backend.query import matching_part
+    from searchkit.backend.storage import open_index
 
     def parts(q: wq.Query) -> list[wq.Query]:
         return [q, *(part for child in q.children() for part in parts(child))]

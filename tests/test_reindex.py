@@ -78,8 +78,8 @@ def test_full_rebuild(seeds_copy: Path, tmp_path: Path) -> None:
 def test_full_rebuild_repairs_what_the_error_tells_the_user_to_repair(
     seeds_copy: Path, tmp_path: Path, damage: str
 ) -> None:
+    from searchkit.backend.storage import FORMAT_FILE
     from searchkit.errors import IndexProblem
-    from searchkit.index import FORMAT_FILE
 
     index_dir = tmp_path / "ix"
     index_paths([seeds_copy], index_dir, workers=1)

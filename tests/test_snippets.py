@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from searchkit.index import build_schema
-from searchkit.query import parse
+from searchkit.backend.query import parse
+from searchkit.backend.storage import build_schema
 from searchkit.snippets import SNIPPET_MAX_CHARS, highlight_whole, snippet
 
 SCHEMA = build_schema()

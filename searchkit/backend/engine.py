@@ -6,7 +6,7 @@ query at 100,000 articles.  Here each clause becomes two arrays over all the
 documents of the index (a match mask and a score), combined with numpy:
 
 * a term's postings come from the segment's array file (frequent terms) or
-  are decoded from Whoosh's blocks (rare ones), see :mod:`searchkit.postings`;
+  are decoded from Whoosh's blocks (rare ones), see :mod:`searchkit.backend.postings`;
 * a term scores with BM25F exactly as Whoosh's ``BM25F`` does (same IDF over
   ``doc_count_all``, same average field length, same one-byte field lengths);
 * ``And`` sums its clauses where all match, ``Or`` sums those that match,
@@ -33,7 +33,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import SegmentReader
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from searchkit import postings as sp
+from searchkit.backend import postings as sp
 from searchkit.fields import facet_columns as field_facets
 
 #: Whoosh's BM25F constants (``whoosh.scoring.BM25F`` defaults), so scores stay what they were.

@@ -10,7 +10,7 @@ Whoosh's segment-file pattern).  The file is a cache: checked when opened
 (magic, format version, segment id, document count, size, a checksum of its
 directory) and rebuilt from the segment when missing or unusable.
 
-Together with :mod:`searchkit.engine` and :mod:`searchkit.storage` this is
+Together with :mod:`searchkit.backend.engine` and :mod:`searchkit.storage` this is
 the one place that reads Whoosh's internals: ``SegmentReader._segment``,
 ``._terms`` (``W3TermsReader``: ``_tindex``, ``_postfile``, ``term_info``),
 ``._perdoc``, the whoosh3 posting-block layout (a length, a pickled info
@@ -356,5 +356,5 @@ class ArraysBeforeToc:
 
 
 def commit(made: object, replace_all: bool = False) -> None:
-    """Commit a writer of :mod:`searchkit.writer`; ``replace_all`` drops every earlier segment (a full rebuild)."""
+    """Commit a writer of :mod:`searchkit.backend.writer`; ``replace_all`` drops every earlier segment."""
     made.commit(mergetype=CLEAR) if replace_all else made.commit()  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ traceback on stderr and dies; the parent then blocks on a full job queue,
 or commits the other tasks' segments without the failed one's documents.
 :class:`GuardedWriter` catches a task's failure in the task, hands its
 one-line reason to the parent, and refuses to commit when any task failed.
-:func:`abandon` stops a failed writer; :func:`searchkit.index.remove_residue`
+:func:`abandon` stops a failed writer; :func:`searchkit.backend.storage.remove_residue`
 then removes the files it left.
 """
 
@@ -26,7 +26,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from searchkit import fields
-from searchkit.postings import ArraysBeforeToc
+from searchkit.backend.postings import ArraysBeforeToc
 
 #: Below this many files to index, writer processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 24
@@ -163,7 +163,7 @@ def open_writer(ix: Any, index_dir: Path, workers: int, files: int) -> Any:
     core; ``multisegment`` keeps their segments instead of merging them at
     commit, which would cost as much again.  Either writes each new
     segment's posting arrays before the table of contents names it
-    (:class:`searchkit.postings.ArraysBeforeToc`).
+    (:class:`searchkit.backend.postings.ArraysBeforeToc`).
     """
     if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
         made: Any = _ArraysGuardedWriter(
