@@ -32,14 +32,14 @@ WORD = re.compile(r"[^\W\d_]{2,}")
 
 @pytest.fixture(scope="module")
 def grown_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """700 generated articles and the seeds in two runs (two segments), some rewritten (deletions)."""
+    """500 generated articles and the seeds in two runs (two segments), some rewritten (deletions)."""
     root = tmp_path_factory.mktemp("grown")
     corpus = root / "corpus"
-    write_generated_articles(corpus, 500)
+    write_generated_articles(corpus, 360)
     shutil.copytree(SEEDS, corpus / "seeds")
     index_dir = root / "index"
     index_paths([str(corpus)], index_dir, workers=2)
-    write_generated_articles(corpus, 200, start=500)
+    write_generated_articles(corpus, 140, start=360)
     for path in sorted(corpus.rglob("article-0000[0-4]*.txt")):  # rewritten: old copies become deletions
         path.write_text(path.read_text(encoding="utf-8") + "\n\nCập nhật thêm tin.", encoding="utf-8")
     index_paths([str(corpus)], index_dir, workers=1)
@@ -192,7 +192,7 @@ def test_engine_agrees_with_a_brute_force_oracle(grown_index: Path) -> None:
         assert len(searcher.engine.leaves) >= 2 and searcher.engine.deleted.any()
         assert any(a is not None and a.terms for a in searcher.engine.arrays)  # both posting paths are exercised
         oracle = Oracle(searcher)
-        for text, by_date in drawn_queries(searcher, 90):
+        for text, by_date in drawn_queries(searcher, 54):
             total, top = oracle.ranked(text, searcher, by_date)
             results = searcher.search(text, limit=10, sort="date" if by_date else "relevance")
             if results.words_matched is not None:

@@ -222,11 +222,11 @@ def test_opening_a_searcher_does_not_copy_the_segments_into_memory(seeds_index: 
 
 
 def test_top_hits_and_total_are_exact_on_an_index_grown_in_two_runs(tmp_path: Path) -> None:
-    """Whoosh's pruning collector lost the best hits and undercounted date ranges.
+    """A page of three is the top three of the whole ranking, and the total counts every match.
 
-    On this corpus (bench/make_corpus.py's, deterministic, indexed in two runs
-    as a growing archive is) it ranked other articles above the best match for
-    63 of 200 drawn queries and counted 21 of 27 matches of a date-range query.
+    Whoosh's pruning collector failed both on this corpus (bench/make_corpus.py's,
+    deterministic, indexed in two runs as a growing archive is); the engine
+    picks a page by partitioning on a coarser key, which must not change it.
     """
     import shutil
     import subprocess
@@ -238,10 +238,10 @@ def test_top_hits_and_total_are_exact_on_an_index_grown_in_two_runs(tmp_path: Pa
 
     generated, folder, index_dir = tmp_path / "generated", tmp_path / "articles", tmp_path / "index"
     make_corpus = ROOT / "bench" / "make_corpus.py"
-    command = [sys.executable, str(make_corpus), "400", "--seed", "2", "--out", str(generated)]
+    command = [sys.executable, str(make_corpus), "260", "--seed", "2", "--out", str(generated)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     files = sorted(generated.rglob("*.txt"))
-    for batch in (files[:200], files[200:]):
+    for batch in (files[:130], files[130:]):
         for source in batch:
             target = folder / source.relative_to(generated)
             target.parent.mkdir(parents=True, exist_ok=True)

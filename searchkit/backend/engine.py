@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,8 @@ from searchkit.fields import facet_columns as field_facets
 #: Whoosh's BM25F constants (``whoosh.scoring.BM25F`` defaults), so scores stay what they were.
 BM25_B = 0.75
 BM25_K1 = 1.2
+#: Decoded postings kept between queries (16 bytes each): a long-running process stays within ~64 MB.
+POSTINGS_CACHE_LIMIT = 4_000_000
 #: How many of the best-scored matches are rescored by proximity (with all that hold every pair).
 RESCORE_WINDOW = 1000
 _decoder_checked = False
@@ -103,7 +105,7 @@ class Engine:
         self.size = self.reader.doc_count_all()
         self.arrays = [sp.ensure_arrays(index_dir, leaf, text_fields, facet_columns) for leaf, _ in self.leaves]
         if not _decoder_checked and self.leaves:
-            sp.check_decoder(self.leaves[-1][0])
+            sp.check_decoder(self.leaves[-1][0], text_fields)
             _decoder_checked = True
         columns = [
             arrays.columns if arrays is not None else sp.read_columns(leaf, text_fields, facet_columns)
@@ -129,7 +131,8 @@ class Engine:
             totals.update(sp.field_length_totals(leaf))
         self.stats = CollectionStats(self.size, {name: float(totals[name]) for name in text_fields}, self)
         self.average_length = self.stats.average_lengths()
-        self._postings_cache: dict[tuple[str, str], list[tuple[int, sp.Postings]]] = {}
+        self._postings_cache: OrderedDict[tuple[str, str], list[tuple[int, sp.Postings]]] = OrderedDict()
+        self._cached_postings = 0
 
     def close(self) -> None:
         for arrays in self.arrays:
@@ -142,7 +145,9 @@ class Engine:
     def postings(self, fieldname: str, text: str) -> list[tuple[int, sp.Postings]]:
         """The term's postings in each segment that has it, with the segment's document offset."""
         key = (fieldname, text)
-        if key not in self._postings_cache:
+        if key in self._postings_cache:
+            self._postings_cache.move_to_end(key)
+        else:
             found = []
             for arrays, (leaf, offset) in zip(self.arrays, self.leaves, strict=True):
                 postings = arrays.postings(fieldname, text) if arrays is not None else None
@@ -152,6 +157,10 @@ class Engine:
                 if postings is not None and len(postings.ids):
                     found.append((offset, postings))
             self._postings_cache[key] = found
+            self._cached_postings += sum(len(p.ids) for _, p in found)
+            while self._cached_postings > POSTINGS_CACHE_LIMIT and len(self._postings_cache) > 1:
+                _, dropped = self._postings_cache.popitem(last=False)
+                self._cached_postings -= sum(len(p.ids) for _, p in dropped)
         return self._postings_cache[key]
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
