@@ -119,17 +119,23 @@ def highlight_whole(text: str, marks: Marks) -> Segments:
     return _segments(text, matched_spans(text, marks), 0, len(text)) if text else []
 
 
-def _fragment(text: str, span: tuple[int, int]) -> tuple[int, int]:
-    """A fragment of at most SNIPPET_MAX_CHARS around ``span``, cut at spaces."""
-    start = max(0, span[0] - SNIPPET_SURROUND)
+def _fragment(text: str, spans: list[tuple[int, int]], first: int) -> tuple[int, int]:
+    """From SNIPPET_SURROUND characters before ``spans[first]`` to as many after it as the next
+    matches within SNIPPET_MAX_CHARS need, and SNIPPET_SURROUND more; cut at spaces."""
+    start = max(0, spans[first][0] - SNIPPET_SURROUND)
     if start:
-        space = text.find(" ", start, span[0])
+        space = text.find(" ", start, spans[first][0])
         start = space + 1 if space >= 0 else start
-    end = min(len(text), start + SNIPPET_MAX_CHARS)
-    if end < len(text):
-        space = text.rfind(" ", max(span[1], start + 1), end)
-        end = space if space > span[1] else end
-    return start, end
+    end = spans[first][1]
+    for span in spans[first + 1 :]:
+        if span[1] - start > SNIPPET_MAX_CHARS - SNIPPET_SURROUND:
+            break
+        end = span[1]
+    limit = min(len(text), end + SNIPPET_SURROUND, start + SNIPPET_MAX_CHARS)
+    if limit < len(text):
+        space = text.rfind(" ", end, limit)
+        limit = space if space > end else limit
+    return start, max(limit, end)
 
 
 def snippet(text: str, marks: Marks, skip_prefix: str = "") -> Segments:
@@ -142,17 +148,18 @@ def snippet(text: str, marks: Marks, skip_prefix: str = "") -> Segments:
     spans = matched_spans(text, marks)
     if not spans:
         return []
-    shown = len(skip_prefix) if skip_prefix and text.startswith(skip_prefix) else 0
+    shown_title = skip_prefix.rstrip("…").rstrip()  # a title cut from the lead ends with an ellipsis
+    shown = len(shown_title) if shown_title and text.startswith(shown_title) else 0
 
     def strength(span: tuple[int, int]) -> tuple[int, int]:
         return len(_SYLLABLE.findall(text, span[0], span[1])), -span[0]
 
-    outside = [span for span in spans if span[0] >= shown]
+    outside = [index for index, span in enumerate(spans) if span[0] >= shown]
     chosen: list[tuple[int, int]] = []
-    for span in sorted(outside or spans, key=strength, reverse=True):
+    for index in sorted(outside or range(len(spans)), key=lambda i: strength(spans[i]), reverse=True):
         if len(chosen) == SNIPPET_FRAGMENTS:
             break
-        fragment = _fragment(text, span)
+        fragment = _fragment(text, spans, index)
         if all(fragment[1] <= other[0] or fragment[0] >= other[1] for other in chosen):
             chosen.append(fragment)
     segments: Segments = []
