@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,8 @@ class Run:
     returncode: int
     #: (seconds since start, MB) samples of the whole process tree's resident memory.
     samples: list[tuple[float, float]]
+    #: CPU time (user + system) of the process and its children: what the run cost, whatever the load.
+    cpu_seconds: float = 0.0
 
     @property
     def peak_mb(self) -> float:
@@ -85,6 +88,7 @@ def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
     Output goes to temporary files, not pipes: a command that prints more than a
     pipe holds (``rg -l`` over 20,000 files) would otherwise block until read.
     """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         process = subprocess.Popen(args, stdout=out, stderr=err, text=True, cwd=ROOT)
@@ -93,12 +97,14 @@ def run_measured(args: list[str], sample_every: float = 0.05) -> Run:
             samples.append((time.perf_counter() - started, _tree_rss_kb(process.pid) / 1024))
             time.sleep(sample_every)
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         sys.stderr.write(stderr)
-    return Run(elapsed, stdout, process.returncode, samples)
+    return Run(elapsed, stdout, process.returncode, samples, cpu)
 
 
 def machine() -> str:

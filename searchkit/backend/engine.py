@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -325,9 +325,8 @@ class Engine:
             match.score[match.mask] = q.boost * idf * (tf * (BM25_K1 + 1)) / (tf + norm)
         return match
 
-    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> dict[int, np.ndarray]:
-        """Positions of a term in each of ``docnums`` (global document numbers) that holds it."""
-        found: dict[int, np.ndarray] = {}
+    def _occurrences(self, fieldname: str, text: str, docnums: np.ndarray) -> Iterator[tuple[int, list[int]]]:
+        """(global document number, positions) of a term in each of ``docnums`` (sorted) that holds it."""
         for leaf, offset in self.leaves:
             local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())] - offset
             if not len(local):
@@ -336,12 +335,14 @@ class Engine:
             if read is None:
                 continue
             postings, values = read
-            at = np.searchsorted(postings.ids, local)
-            inside = at < len(postings.ids)
-            hits = inside & (postings.ids[np.minimum(at, len(postings.ids) - 1)] == local)
-            for doc, index in zip(local[hits].tolist(), at[hits].tolist(), strict=True):
-                found[doc + offset] = np.array(sp.decode_positions(values[index]), dtype=np.int64)
-        return found
+            at = np.minimum(np.searchsorted(postings.ids, local), len(postings.ids) - 1)
+            held = postings.ids[at] == local
+            for doc, index in zip(local[held].tolist(), at[held].tolist(), strict=True):
+                yield doc + offset, sp.decode_positions(values[index])
+
+    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> dict[int, np.ndarray]:
+        """Positions of a term in each of ``docnums`` that holds it."""
+        return {doc: np.array(found, dtype=np.int64) for doc, found in self._occurrences(fieldname, text, docnums)}
 
     def _with_whoosh(self, q: wq.Query) -> Match:
         """A clause searchkit does not evaluate itself, run through Whoosh's matcher."""
@@ -357,20 +358,9 @@ class Engine:
 
     def position_keys(self, fieldname: str, text: str, docnums: np.ndarray) -> np.ndarray:
         """Each occurrence of a term in ``docnums`` (sorted) as one sorted number, ``document << 32 | position``."""
-        keys: list[int] = []
-        for leaf, offset in self.leaves:
-            local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())] - offset
-            if not len(local):
-                continue
-            read = sp.read_from_segment(leaf, fieldname, text, with_positions=True)
-            if read is None:
-                continue
-            postings, values = read
-            at = np.minimum(np.searchsorted(postings.ids, local), len(postings.ids) - 1)
-            held = postings.ids[at] == local
-            for doc, index in zip(local[held].tolist(), at[held].tolist(), strict=True):
-                base = (doc + offset) << 32
-                keys.extend(base + position for position in sp.decode_positions(values[index]))
+        keys = [
+            (doc << 32) + position for doc, found in self._occurrences(fieldname, text, docnums) for position in found
+        ]
         return np.array(keys, dtype=np.int64)
 
     def _holding(self, fieldname: str, text: str) -> np.ndarray:
