@@ -23,6 +23,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from searchkit.normalize import canonical_text, fold
@@ -84,7 +85,7 @@ class FindIndex:
             for word, key in zip(sequence, folded, strict=True):
                 counts[key] += weight
                 masks[key] = masks.get(key, 0) | self._spelling_bit(key, word)
-            for pair in zip(folded, folded[1:], strict=False):
+            for pair in pairwise(folded):
                 pair_counts[" ".join(pair)] += weight
         for key, count in counts.items():
             self.terms.setdefault(key, []).extend((number, count, masks[key]))

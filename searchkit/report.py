@@ -235,7 +235,8 @@ def _archive(index: Index, site: Site, env: Environment, per_page: int) -> None:
     years: dict[str, list[dict[str, Any]]] = {}
     for key in keys:
         if key != UNDATED:
-            years.setdefault(key[:4], []).append({"key": key, "page": archive_page_name(key, 1), "count": len(by_month[key])})
+            month = {"key": key, "page": archive_page_name(key, 1), "count": len(by_month[key])}
+            years.setdefault(key[:4], []).append(month)
     year_list = [{"year": y, "page": f"{y}.html", "count": sum(m["count"] for m in ms)} for y, ms in years.items()]
     undated = len(by_month.get(UNDATED, []))
     render = env.get_template("archive.html").render
