@@ -15,14 +15,24 @@ SAFE_URL = "https://example.vn/bai-goc.html"
 PER_PAGE = 3
 
 SEARCH_ARTICLES = [
-    {"id": "adjacent", "title": "Mưa lớn ở Hà Nội", "body": "Người dân Hà Nội đón mưa lớn chiều qua.", "date": "2020-07-01"},
+    {
+        "id": "adjacent",
+        "title": "Mưa lớn ở Hà Nội",
+        "body": "Người dân Hà Nội đón mưa lớn chiều qua.",
+        "date": "2020-07-01",
+    },
     {
         "id": "apart",
         "title": "Ông Hà nói về nội dung",
         "body": "Ông Hà nói về nội dung cuộc họp. Hà hỏi, nội bộ trả lời. Hà và nội vụ, Hà với nội thất.",
         "date": "2020-07-02",
     },
-    {"id": "person", "title": "Cuộc họp báo cuối năm", "body": "Phóng viên Vũ Thu Việt đặt câu hỏi.", "date": "2020-06-01"},
+    {
+        "id": "person",
+        "title": "Cuộc họp báo cuối năm",
+        "body": "Phóng viên Vũ Thu Việt đặt câu hỏi.",
+        "date": "2020-06-01",
+    },
     {
         "id": "scattered",
         "title": "Việt Nam thu hút đầu tư",
@@ -51,7 +61,10 @@ def corpus_articles() -> list[dict[str, str]]:
     articles = list(SEARCH_ARTICLES)
     months = ["2020-07"] * 7 + ["2020-06"] * 1 + ["2019-11"] * 4 + [None] * 4
     articles += [filler(n, f"{m}-{10 + n:02d}" if m else None) for n, m in enumerate(months)]
-    articles += [{"id": key, "title": f"Bài nguồn {key}", "body": "Nguồn bài viết.", "url": url} for key, url in UNSAFE_URLS.items()]
+    articles += [
+        {"id": key, "title": f"Bài nguồn {key}", "body": "Nguồn bài viết.", "url": url}
+        for key, url in UNSAFE_URLS.items()
+    ]
     articles.append({"id": "safe", "title": "Bài nguồn an toàn", "body": "Nguồn bài viết.", "url": SAFE_URL})
     return articles
 

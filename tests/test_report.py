@@ -11,8 +11,8 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from searchkit.cli import cli
-from searchkit.indexer import index_paths
 from searchkit.findindex import ARTICLE_CHUNK
+from searchkit.indexer import index_paths
 from searchkit.normalize import fold
 from searchkit.report import MARKER, page_name, safe_link, write_report
 
@@ -195,7 +195,9 @@ def test_a_folder_of_other_files_is_refused_unless_forced(
 
 
 def test_a_folder_holding_the_index_is_refused_even_when_forced(seeds_index: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["report", "x", "-o", str(seeds_index.parent), "--force", "--index", str(seeds_index)])
+    result = CliRunner().invoke(
+        cli, ["report", "x", "-o", str(seeds_index.parent), "--force", "--index", str(seeds_index)]
+    )
     assert result.exit_code == 1 and "holds the index" in result.output
     assert (seeds_index / "searchkit-format").exists()
 

@@ -68,7 +68,10 @@ def test_month_pages_are_numbered_with_next_and_previous(site: Path) -> None:
     second = _soup(site / "archive" / "2020-07-p2.html")
     assert second.h1.get_text(" ", strip=True) == "Lưu trữ 2020-07 (trang 2 / 3)"
     pager = second.find("nav", class_="pager")
-    assert [(a["rel"][0], a["href"]) for a in pager.find_all("a")] == [("prev", "2020-07.html"), ("next", "2020-07-p3.html")]
+    assert [(a["rel"][0], a["href"]) for a in pager.find_all("a")] == [
+        ("prev", "2020-07.html"),
+        ("next", "2020-07-p3.html"),
+    ]
     assert "trang 2 / 3" in pager.get_text()
     assert second.find("ol", class_="hits")["start"] == str(PER_PAGE + 1)
     assert len(second.select("li.hit")) == PER_PAGE
@@ -79,7 +82,10 @@ def test_month_pages_are_numbered_with_next_and_previous(site: Path) -> None:
 def test_undated_articles_are_paginated_too(site: Path) -> None:
     pages = sorted(p.name for p in (site / "archive").glob("undated*.html"))
     assert pages == ["undated-p2.html", "undated-p3.html", "undated.html"]
-    counts = [len(_soup(site / "archive" / name).select("li.hit")) for name in ("undated.html", "undated-p2.html", "undated-p3.html")]
+    counts = [
+        len(_soup(site / "archive" / name).select("li.hit"))
+        for name in ("undated.html", "undated-p2.html", "undated-p3.html")
+    ]
     assert counts == [3, 3, 2]
 
 
@@ -111,7 +117,12 @@ def test_facets_count_every_match_not_only_the_hits_shown(site: Path) -> None:
     section = _soup(site / "index.html").find("section", id="q1")
     assert section.h2.get_text() == "“ban tin”: 16 bài, hiển thị 3"
     months = {a["data-value"]: a.get_text() for a in section.select("a.facet[data-facet=month]")}
-    assert months == {"2020-07": "2020-07 (7)", "2020-06": "2020-06 (1)", "2019-11": "2019-11 (4)", "undated": "không rõ ngày (4)"}
+    assert months == {
+        "2020-07": "2020-07 (7)",
+        "2020-06": "2020-06 (1)",
+        "2019-11": "2019-11 (4)",
+        "undated": "không rõ ngày (4)",
+    }
     authors = [a.get_text() for a in section.select("a.facet[data-facet=author]")]
     assert authors == ["Lan Anh (8)", "Minh Đức (8)"]
     # The top hits of each month and author are in the page, hidden until the facet is chosen.
