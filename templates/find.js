@@ -196,11 +196,12 @@
       if (!ranked.docs.length) {
         summary.textContent = "Không tìm thấy bài nào.";
       } else {
-        summary.textContent = ranked.docs.length + " bài khớp" +
-          (ranked.partial ? " " + ranked.partial + " trên " + query.keys.length + " từ" : "") +
-          (ranked.docs.length > docs.length ? ", hiển thị " + docs.length : "");
+        summary.textContent = ranked.docs.length + (ranked.partial
+          ? " bài có " + ranked.partial + " trên " + query.keys.length + " từ (không bài nào có đủ)"
+          : " bài khớp") + (ranked.docs.length > docs.length ? ", hiển thị " + docs.length : "");
       }
       panel.appendChild(summary);
+      panel.dataset.query = query.text;
       if (!docs.length) { return; }
       var list = document.createElement("ol");
       list.id = "find-results";

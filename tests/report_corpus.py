@@ -23,8 +23,8 @@ SEARCH_ARTICLES = [
     },
     {
         "id": "apart",
-        "title": "Ông Hà nói về nội dung",
-        "body": "Ông Hà nói về nội dung cuộc họp. Hà hỏi, nội bộ trả lời. Hà và nội vụ, Hà với nội thất.",
+        "title": "Ông Hà bàn về nội dung",
+        "body": "Ông Hà bàn về nội dung cuộc họp. Hà hỏi, nội bộ trả lời. Hà và nội vụ, Hà với nội thất.",
         "date": "2020-07-02",
     },
     {
