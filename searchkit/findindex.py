@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
-from searchkit.normalize import canonical_text, fold
+from searchkit.normalize import canonical_text, fold, nfc
 
 #: Words the page and the index split text into: runs of letters or digits (NFC).
 TOKEN = re.compile(r"[^\W_]+")
@@ -56,9 +57,16 @@ def term_hash(term: str) -> int:
     return value
 
 
-def words(text: str) -> list[str]:
-    """The words of ``text`` as the page reads a query: canonical tones, lower case."""
-    return TOKEN.findall(canonical_text(text).lower())
+@lru_cache(maxsize=1 << 17)
+def forms(token: str) -> tuple[str, str]:
+    """A lower-case token's exact spelling (tone in canonical place) and its folded form."""
+    exact = canonical_text(token)
+    return exact, fold(exact)
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as the page reads a query: NFC, lower case, runs of letters or digits."""
+    return TOKEN.findall(nfc(text).lower())
 
 
 @dataclass
@@ -66,39 +74,45 @@ class FindIndex:
     """Postings built article by article, written as sharded scripts."""
 
     docs: list[list[str]] = field(default_factory=list)
-    lengths: list[float] = field(default_factory=list)
-    terms: dict[str, list[int]] = field(default_factory=dict)  # doc, tf×, spelling mask
+    lengths: list[int] = field(default_factory=list)
+    terms: defaultdict[str, list[tuple[int, int, int]]] = field(default_factory=lambda: defaultdict(list))
     spellings: dict[str, list[str]] = field(default_factory=dict)
-    pairs: dict[str, list[int]] = field(default_factory=dict)  # doc, tf×
+    pairs: defaultdict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    _bits: dict[str, tuple[str, int]] = field(default_factory=dict)  # token → folded form, spelling bit
 
     def add(self, *, title: str, body: str, more: str, page: str, date: str, author: str) -> None:
         """Add one article (``more``: captions and author); add newer articles first, they win ties."""
         number = len(self.docs)
-        title_words, text_words = words(title), words(body + "\n" + more)
         self.docs.append([title, page, date, author, _excerpt(body)])
-        self.lengths.append(TITLE_WEIGHT * len(title_words) + len(text_words))
-        counts: Counter[str] = Counter()
+        title_words, text_words = tokens(title), tokens(body + "\n" + more)
         masks: dict[str, int] = {}
-        pair_counts: Counter[str] = Counter()
-        for weight, sequence in ((TITLE_WEIGHT, title_words), (1, text_words)):
-            folded = [fold(word) for word in sequence]
-            for word, key in zip(sequence, folded, strict=True):
-                counts[key] += weight
-                masks[key] = masks.get(key, 0) | self._spelling_bit(key, word)
-            for pair in pairwise(folded):
-                pair_counts[" ".join(pair)] += weight
+        bits = self._bits
+        for word in {*title_words, *text_words}:
+            key, bit = bits.get(word) or self._learn(word)
+            masks[key] = masks.get(key, 0) | bit
+        title_folded = [forms(word)[1] for word in title_words]
+        text_folded = [forms(word)[1] for word in text_words]
+        counts = Counter(text_folded)
+        pair_counts = Counter(map(" ".join, pairwise(text_folded)))
+        title_pairs = list(map(" ".join, pairwise(title_folded)))
+        for _ in range(TITLE_WEIGHT):  # a title word counts as TITLE_WEIGHT body words
+            counts.update(title_folded)
+            pair_counts.update(title_pairs)
+        self.lengths.append(TITLE_WEIGHT * len(title_words) + len(text_words))
+        terms, pairs = self.terms, self.pairs
         for key, count in counts.items():
-            self.terms.setdefault(key, []).extend((number, count, masks[key]))
+            terms[key].append((number, count, masks[key]))
         for key, count in pair_counts.items():
-            self.pairs.setdefault(key, []).extend((number, count))
+            pairs[key].append((number, count))
 
-    def _spelling_bit(self, key: str, word: str) -> int:
+    def _learn(self, word: str) -> tuple[str, int]:
+        """The folded form of a new token, and the bit of its exact spelling among that form's spellings."""
+        exact, key = forms(word)
         known = self.spellings.setdefault(key, [])
-        if word not in known:
-            if len(known) >= MAX_SPELLINGS:
-                return 0
-            known.append(word)
-        return 1 << known.index(word)
+        if exact not in known and len(known) < MAX_SPELLINGS:
+            known.append(exact)
+        self._bits[word] = key, (1 << known.index(exact) if exact in known else 0)
+        return self._bits[word]
 
     def write(self, folder: Path) -> int:
         """Write the scripts into ``folder``; returns the number of bytes written."""
@@ -117,30 +131,26 @@ class FindIndex:
         return written
 
     def _shards(self, average: float) -> list[dict[str, object]]:
-        postings = len(self.pairs) + sum(len(p) for p in self.terms.values()) + sum(len(p) for p in self.pairs.values())
+        postings = 3 * sum(map(len, self.terms.values())) + 2 * sum(map(len, self.pairs.values()))
         count = max(1, math.ceil(postings * 4 / SHARD_BYTES))  # about 4 bytes a number as JSON
         shards: list[dict[str, object]] = [{} for _ in range(count)]
-        for key, flat in self.terms.items():
-            entry: dict[str, object] = {"p": self._weighted(flat, 3, average)}
-            if any(flat[2::3]):
-                entry["s"] = self.spellings[key]
-            shards[term_hash(key) % count][key] = entry
-        for key, flat in self.pairs.items():
-            shards[term_hash(key) % count][key] = {"p": self._weighted(flat, 2, average)}
+        norms = [K1 * (1 - B + B * length / average) for length in self.lengths]
+        for key, triples in self.terms.items():
+            shards[term_hash(key) % count][key] = {"s": self.spellings[key], "p": _flat(triples, norms)}
+        for key, doubles in self.pairs.items():
+            shards[term_hash(key) % count][key] = {"p": _flat(doubles, norms)}
         return shards
 
-    def _weighted(self, flat: list[int], stride: int, average: float) -> list[int]:
-        """Doc numbers as gaps and term frequencies as BM25 weights ×100 (0–220)."""
-        out: list[int] = []
-        previous = 0
-        for start in range(0, len(flat), stride):
-            doc, tf = flat[start], flat[start + 1]
-            norm = K1 * (1 - B + B * self.lengths[doc] / average)
-            out.extend((doc - previous, max(1, round(100 * tf * (K1 + 1) / (tf + norm)))))
-            if stride == 3:
-                out.append(flat[start + 2])
-            previous = doc
-        return out
+
+def _flat(postings: list[tuple[int, ...]], norms: list[float]) -> list[int]:
+    """Doc numbers as gaps, term frequencies as BM25 weights ×100 (up to 220), then any spelling mask."""
+    docs = [posting[0] for posting in postings]
+    gaps = [doc - previous for doc, previous in zip(docs, [0, *docs], strict=False)]
+    scale = 100 * (K1 + 1)
+    weights = [int(scale * p[1] / (p[1] + norms[p[0]]) + 0.5) for p in postings]
+    if len(postings[0]) == 3:
+        return [n for row in zip(gaps, weights, [p[2] for p in postings], strict=True) for n in row]
+    return [n for row in zip(gaps, weights, strict=True) for n in row]
 
 
 def _excerpt(text: str) -> str:

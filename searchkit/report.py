@@ -33,7 +33,9 @@ ASSETS = ("style.css", "find.js")
 #: Articles per archive page.
 ARCHIVE_PAGE_SIZE = 100
 #: Facet values per facet that narrow the list (the most frequent); each costs one more search.
-FACET_VALUES = 12
+FACET_VALUES = 10
+#: Hits a chosen facet value shows at most (its own top hits, found by that search).
+FACET_HITS = 20
 #: A file in every report folder: the folder may be replaced by the next report.
 MARKER = ".searchkit-report"
 UNDATED = "undated"
@@ -192,7 +194,7 @@ def _section(index: Index, site: Site, number: int, text: str, limit: int) -> di
     if results.total > len(hits):
         for facet, value, query in _facet_searches(text, frequent_months, frequent_authors):
             try:
-                narrowed = index.search(query, limit=limit)
+                narrowed = index.search(query, limit=min(limit, FACET_HITS))
             except QueryError:
                 continue
             for hit in narrowed.hits:
