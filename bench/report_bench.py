@@ -15,6 +15,8 @@ beside ``searchkit.Index.search`` of the same query on the index (in process).
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -113,7 +115,10 @@ def bench(size: int, work: Path) -> list[str]:
     site = work / f"site-{size}"
     shutil.rmtree(site, ignore_errors=True)
     command = [*SEARCHKIT, "report", *REPORT_QUERIES, "--all", "-o", str(site), "--index", str(index)]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = run_measured(command, sample_every=0.5)
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     if run.returncode:
         raise SystemExit(f"report failed: {' '.join(command)}")
     read = read_all_seconds(index)
@@ -126,7 +131,8 @@ def bench(size: int, work: Path) -> list[str]:
         "",
         "| measure | value | baseline (same run) | ratio | target |",
         "|---|---:|---:|---:|---:|",
-        f"| build `report --all` | {run.seconds:.1f} s, {rate:.0f} articles/s, peak {run.peak_mb:.0f} MB "
+        f"| build `report --all` | {run.seconds:.1f} s wall ({rate:.0f} articles/s), {cpu:.1f} s CPU "
+        f"({size / cpu:.0f} articles per CPU-second), peak {run.peak_mb:.0f} MB "
         f"| read every article via `Index.articles()`: {read:.1f} s | {run.seconds / read:.1f}× "
         f"| ≥ 200 articles/s {'met' if rate >= 200 else 'NOT met'} |",
         f"| site size | {total / 1e6:.1f} MB, {total / size / 1024:.1f} KB/article "
@@ -156,7 +162,8 @@ def main() -> int:
     sizes = " ".join(str(s) for s in args.sizes)
     lines = [
         f"Machine: {machine()}, Chromium {chromium_version()}. Command: `python bench/report_bench.py --sizes {sizes}`"
-        f" (report of {' and '.join(repr(q) for q in REPORT_QUERIES)} with `--all`; one run).",
+        f" (report of {' and '.join(repr(q) for q in REPORT_QUERIES)} with `--all`; one run;"
+        f" load average {os.getloadavg()[0]:.1f} when it started).",
         "",
     ]
     for size in args.sizes:

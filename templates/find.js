@@ -139,17 +139,22 @@
   var panel = document.getElementById("find-panel");
   var asked = 0;
 
+  /* Appends text with the query's words marked; words side by side share one mark (Hà Nội). */
   function marked(parent, text, keys) {
-    var done = 0, match;
+    var done = 0, last = null, match;
     TOKEN.lastIndex = 0;
     while ((match = TOKEN.exec(text)) !== null) {
-      if (keys.has(fold(match[0].toLowerCase()))) {
-        parent.appendChild(document.createTextNode(text.slice(done, match.index)));
-        var mark = document.createElement("mark");
-        mark.textContent = match[0];
-        parent.appendChild(mark);
-        done = match.index + match[0].length;
+      if (!keys.has(fold(match[0].toLowerCase()))) { continue; }
+      var between = text.slice(done, match.index);
+      if (last && /^\s+$/.test(between)) {
+        last.textContent += between + match[0];
+      } else {
+        parent.appendChild(document.createTextNode(between));
+        last = document.createElement("mark");
+        last.textContent = match[0];
+        parent.appendChild(last);
       }
+      done = match.index + match[0].length;
     }
     parent.appendChild(document.createTextNode(text.slice(done)));
   }

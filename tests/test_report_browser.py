@@ -266,7 +266,7 @@ def test_adjacent_words_rank_first_and_the_count_and_excerpt_show(tab, site: Pat
     assert titles[:2] == ["Mưa lớn ở Hà Nội", "Ông Hà bàn về nội dung"]
     assert tab.locator("#find-panel .count").inner_text() == "2 bài khớp"
     first = tab.locator("#find-results > li").first
-    assert first.locator(".excerpt mark").all_inner_texts() == ["Hà", "Nội"]
+    assert first.locator(".excerpt mark").all_inner_texts() == ["Hà Nội"]
     assert first.locator(".meta").inner_text().strip() == "2020-07-01"
     assert search(tab, "vu thu viet")[0] == "Cuộc họp báo cuối năm"
 
