@@ -343,9 +343,9 @@ def check_target(out_dir: Path, index_dir: Path, force: bool) -> None:
     out, index = out_dir.resolve(), index_dir.resolve()
     if index == out or out in index.parents:
         raise ReportTargetTaken(TARGET_HOLDS_INDEX.format(out=out_dir, index=index_dir))
-    if force or not out.is_dir() or (out / MARKER).is_file():
+    if force or not out.exists() or (out / MARKER).is_file():
         return
-    if any(out.iterdir()):
+    if not out.is_dir() or any(out.iterdir()):
         raise ReportTargetTaken(TARGET_TAKEN.format(out=out_dir))
 
 

@@ -14,7 +14,7 @@ from searchkit.cli import cli
 from searchkit.findindex import ARTICLE_CHUNK
 from searchkit.indexer import index_paths
 from searchkit.normalize import fold
-from searchkit.report import MARKER, page_name, safe_link, write_report
+from searchkit.report import MARKER, ReportTargetTaken, page_name, safe_link, write_report
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
 
@@ -192,6 +192,14 @@ def test_a_folder_of_other_files_is_refused_unless_forced(
     forced = CliRunner().invoke(cli, [*args, "--force"])
     assert forced.exit_code == 0, forced.output
     assert not (out / "thesis.txt").exists() and (out / "index.html").exists()
+
+
+def test_a_file_in_the_way_is_refused(seeds_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "notes.txt"
+    out.write_text("keep me", encoding="utf-8")
+    with pytest.raises(ReportTargetTaken, match="--force"):
+        write_report(seeds_index, ["bo cong an"], out)
+    assert out.read_text(encoding="utf-8") == "keep me"
 
 
 def test_a_folder_holding_the_index_is_refused_even_when_forced(seeds_index: Path, tmp_path: Path) -> None:
