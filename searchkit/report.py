@@ -33,9 +33,9 @@ ASSETS = ("style.css", "find.js")
 #: Articles per archive page.
 ARCHIVE_PAGE_SIZE = 100
 #: Facet values per facet that narrow the list (the most frequent); each costs one more search.
-FACET_VALUES = 10
+FACET_VALUES = 8
 #: Hits a chosen facet value shows at most (its own top hits, found by that search).
-FACET_HITS = 20
+FACET_HITS = 10
 #: A file in every report folder: the folder may be replaced by the next report.
 MARKER = ".searchkit-report"
 UNDATED = "undated"
@@ -193,6 +193,10 @@ def _section(index: Index, site: Site, number: int, text: str, limit: int) -> di
     frequent_authors = sorted(authors, key=lambda a: (-authors[a], a))[:FACET_VALUES]
     if results.total > len(hits):
         for facet, value, query in _facet_searches(text, frequent_months, frequent_authors):
+            counts = months if facet == "month" else authors
+            shown = sum(1 for hit in hits if hit[facet] == value)
+            if shown >= min(counts[value], FACET_HITS, limit):
+                continue  # the page already holds this value's top hits
             try:
                 narrowed = index.search(query, limit=min(limit, FACET_HITS))
             except QueryError:
