@@ -396,9 +396,17 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write the site into (replaced atomically if it exists).",
+    help="Folder to write the site into: absent, empty or an earlier report, replaced atomically.",
 )
+@click.option("--force", is_flag=True, help="Replace the output folder even if it holds files searchkit did not write.")
 @click.option("--all", "archive", is_flag=True, help="Also write the browsable archive of the whole index.")
+@click.option(
+    "--per-page",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Articles per archive page (with --all).",
+)
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True, help="Hits per query.")
 @click.option(
     "--templates",
@@ -412,7 +420,9 @@ def report_command(
     queries: tuple[str, ...],
     index_dir: Path,
     out_dir: Path,
+    force: bool,
     archive: bool,
+    per_page: int,
     limit: int,
     template_dir: Path | None,
 ) -> None:
@@ -434,6 +444,8 @@ def report_command(
         archive=archive,
         limit=limit,
         template_dir=template_dir,
+        per_page=per_page,
+        force=force,
     )
     click.echo(f"wrote {written.pages} pages to {out_dir} (open {out_dir / 'index.html'})")
 

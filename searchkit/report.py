@@ -1,22 +1,21 @@
 """The static HTML report: search results as a site that opens from disk, with no server.
 
 ``index.html`` holds each query's ranked hits with highlighted snippets and
-month and author facets; every hit has its own page with the query words
-marked; ``--all`` adds the archive of the whole index, a page per month.  A
-search box works offline from ``assets/find-index.js``, a compact map of
-folded words to articles loaded with a plain ``<script src>`` (browsers refuse
-``fetch`` on ``file://``).  The site is written to a temporary folder beside
-the target and swapped in, so a reader never sees half a report.
+month and author facets counted over all its matches; every hit has its own
+page with the query words marked; ``--all`` adds the archive of the whole
+index (years, months, numbered pages), so every article is reachable by links.
+The search box loads :mod:`searchkit.findindex`'s scripts only when a reader
+searches.  The site is built in a temporary folder beside the target and
+swapped in, and only over an empty folder or an earlier report (MARKER).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,30 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from searchkit import __version__
 from searchkit.api import Index
-from searchkit.search import Segments, StoredArticle, highlight_text, leading_text, query_terms
+from searchkit.errors import QueryError, SearchkitError
+from searchkit.findindex import FOLDER, FindIndex
+from searchkit.search import Hit, Segments, StoredArticle, highlight_text, leading_text, query_terms
 
 #: Static files copied as they are from the template folders.
 ASSETS = ("style.css", "find.js")
 #: Articles per archive page.
 ARCHIVE_PAGE_SIZE = 100
+#: Facet values per facet that narrow the list (the most frequent); each costs one more search.
+FACET_VALUES = 8
+#: Hits a chosen facet value shows at most (its own top hits, found by that search).
+FACET_HITS = 10
+#: A file in every report folder: the folder may be replaced by the next report.
+MARKER = ".searchkit-report"
 UNDATED = "undated"
-_WORDS = re.compile(r"[^0-9a-z]+")
+UNDATED_LABEL = "không rõ ngày"
+TARGET_TAKEN = "{out} holds files that searchkit did not write; choose another folder or pass --force to replace it"
+TARGET_HOLDS_INDEX = "{out} holds the index {index}: write the report somewhere else"
+#: Characters a browser drops from a URL before reading its scheme.
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+class ReportTargetTaken(SearchkitError):
+    """The output folder holds something that is not a searchkit report."""
 
 
 @dataclass
@@ -44,12 +59,25 @@ class Written:
 
 
 @dataclass
+class Listed:
+    """An article that gets a page: the query words to mark and the pages that list it."""
+
+    article: StoredArticle
+    terms: dict[str, frozenset[str]]
+    back: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
 class Site:
-    """Pages to write, relative path → HTML, and the articles of the offline search box."""
+    """Pages to write (relative path → HTML) and the articles that get pages."""
 
     pages: dict[str, str] = field(default_factory=dict)
-    find_docs: list[list[str]] = field(default_factory=list)
-    find_terms: dict[str, list[int]] = field(default_factory=dict)
+    listed: dict[str, Listed] = field(default_factory=dict)
+
+    def list_article(self, article: StoredArticle, terms: dict[str, frozenset[str]], label: str, href: str) -> None:
+        entry = self.listed.setdefault(article.id, Listed(article, terms))
+        if all(back["href"] != href for back in entry.back):
+            entry.back.append({"label": label, "href": href})
 
 
 def template_folders(user_dir: Path | None = None) -> list[Path]:
@@ -80,20 +108,41 @@ def page_name(article_id: str) -> str:
     return "articles/" + hashlib.blake2b(article_id.encode("utf-8"), digest_size=10).hexdigest() + ".html"
 
 
-def _hit_view(article: StoredArticle, snippet: Segments) -> dict[str, Any]:
+def safe_link(url: str) -> str | None:
+    """``url`` if a browser would open it as http(s), else None (``javascript:``, ``data:``…).
+
+    Browsers ignore blanks and control characters around and inside a scheme,
+    and read it in any case, so the check does too.
+    """
+    cleaned = _URL_JUNK.sub("", url).lower()
+    return url.strip() if cleaned.startswith(("http://", "https://")) else None
+
+
+def month_key(date: str | None) -> str:
+    return (date or "")[:7] or UNDATED
+
+
+def month_label(key: str) -> str:
+    return UNDATED_LABEL if key == UNDATED else key
+
+
+def _hit_view(article: StoredArticle, snippet: Segments, extra: bool = False) -> dict[str, Any]:
     date = article.date or ""
     return {
         "id": article.id,
         "title": article.title,
         "date": date,
-        "month": date[:7] or UNDATED,
+        "month": month_key(date),
         "author": article.author,
         "snippet": snippet,
         "page": page_name(article.id),
+        "extra": extra,
     }
 
 
-def _article_view(article: StoredArticle, terms: dict[str, frozenset[str]]) -> dict[str, Any]:
+def _article_view(entry: Listed) -> dict[str, Any]:
+    article, terms = entry.article, entry.terms
+
     def marked(name: str, text: str) -> Segments:
         return highlight_text(text, terms.get(name, frozenset()), whole=True) or [(text, False)]
 
@@ -103,89 +152,162 @@ def _article_view(article: StoredArticle, terms: dict[str, frozenset[str]]) -> d
         "title": article.title,
         "date": article.date or "",
         "author": article.author,
-        "path": article.path,
         "url": article.url,
+        "link": safe_link(article.url),
+        "back": entry.back,
         "paragraphs": [marked("body", p) for p in article.body.split("\n\n") if p.strip()],
         "captions": [marked("captions", c) for c in article.captions if c.strip()],
     }
 
 
-def _add_to_find_index(site: Site, article: StoredArticle) -> None:
-    """Fold the article's words as the page's script folds what the user types."""
-    from searchkit.normalize import canonical_text, strip_marks
-
-    number = len(site.find_docs)
-    site.find_docs.append([article.title or article.id, page_name(article.id), article.date or ""])
-    text = " ".join([article.title, "\n".join(article.captions), article.body, article.author])
-    for word in set(_WORDS.split(strip_marks(canonical_text(text)).lower())):
-        if word:
-            site.find_terms.setdefault(word, []).append(number)
+# ---------------------------------------------------------------- query sections
 
 
-def _sections(index: Index, queries: list[str], limit: int, site: Site, env: Environment) -> list[dict[str, Any]]:
-    sections = []
-    articles: dict[str, tuple[StoredArticle, dict[str, frozenset[str]]]] = {}
-    for number, text in enumerate(queries, start=1):
-        results = index.search(text, limit=limit)
-        terms = {name: query_terms(text, name) for name in ("title", "captions", "body")}
-        hits = []
-        for hit in results.hits:
-            article = index.get(hit.id)
-            hits.append(_hit_view(article, hit.snippet))
-            articles.setdefault(hit.id, (article, terms))
-        sections.append(
-            {
-                "query": text,
-                "anchor": f"q{number}",
-                "total": results.total,
-                "words_matched": results.words_matched,
-                "did_you_mean": results.did_you_mean,
-                "hits": hits,
-                "months": sorted(Counter(h["month"] for h in hits).items(), reverse=True),
-                "authors": Counter(h["author"] for h in hits if h["author"]).most_common(),
-            }
-        )
-    for article, terms in articles.values():
-        _write_article(site, env, article, terms)
-    return sections
+def _facet_searches(text: str, months: list[str], authors: list[str]) -> Iterable[tuple[str, str, str]]:
+    """(facet, value, query) for the hits of one facet value beyond the query's own top ``limit``."""
+    for month in months:
+        yield "month", month, f"({text}) date:{month}"
+    for author in authors:
+        if '"' not in author:
+            yield "author", author, f'({text}) author:"{author}"'
 
 
-def _write_article(site: Site, env: Environment, article: StoredArticle, terms: dict[str, frozenset[str]]) -> None:
-    name = page_name(article.id)
-    if name in site.pages:
-        return
-    view = _article_view(article, terms)
-    site.pages[name] = env.get_template("article.html").render(article=view, root="../")
-    _add_to_find_index(site, article)
+def _section(index: Index, site: Site, number: int, text: str, limit: int) -> dict[str, Any]:
+    """One query's hits, facets over all its matches, and the top hits of each frequent facet value."""
+    anchor = f"q{number}"
+    results = index.search(text, limit=limit, facets=True)
+    terms = {name: query_terms(text, name) for name in ("title", "captions", "body")}
+    label = f"Kết quả “{text}”"
+
+    def listed(hit: Hit, extra: bool) -> dict[str, Any]:
+        article = index.get(hit.id)
+        site.list_article(article, terms, label, f"../index.html#{anchor}")
+        return _hit_view(article, hit.snippet, extra)
+
+    hits = [listed(hit, False) for hit in results.hits]
+    seen = {hit["id"] for hit in hits}
+    months = results.facets.get("month", {})
+    authors = results.facets.get("author", {})
+    undated = results.total - sum(months.values())
+    frequent_months = sorted(months, key=lambda m: -months[m])[:FACET_VALUES]
+    frequent_authors = sorted(authors, key=lambda a: (-authors[a], a))[:FACET_VALUES]
+    if results.total > len(hits):
+        for facet, value, query in _facet_searches(text, frequent_months, frequent_authors):
+            counts = months if facet == "month" else authors
+            shown = sum(1 for hit in hits if hit[facet] == value)
+            if shown >= min(counts[value], FACET_HITS, limit):
+                continue  # the page already holds this value's top hits
+            try:
+                narrowed = index.search(query, limit=min(limit, FACET_HITS))
+            except QueryError:
+                continue
+            for hit in narrowed.hits:
+                if hit.id not in seen and (facet != "author" or hit.author == value):
+                    seen.add(hit.id)
+                    hits.append(listed(hit, True))
+    month_facet = [(m, months[m]) for m in sorted(frequent_months, reverse=True)]
+    if undated > 0:
+        month_facet.append((UNDATED, undated))
+    return {
+        "query": text,
+        "anchor": anchor,
+        "total": results.total,
+        "shown": len(results.hits),
+        "limit": limit,
+        "words_matched": results.words_matched,
+        "did_you_mean": results.did_you_mean,
+        "hits": hits,
+        "months": month_facet,
+        "authors": [(a, authors[a]) for a in frequent_authors],
+        "more_months": max(0, len(months) - FACET_VALUES),
+        "more_authors": max(0, len(authors) - FACET_VALUES),
+    }
 
 
-def _archive(index: Index, site: Site, env: Environment) -> None:
-    """A page per month (paged), newest first, and a page per article."""
+# ---------------------------------------------------------------- archive
+
+
+def archive_page_name(key: str, page: int) -> str:
+    """``2020-07.html``, ``2020-07-p2.html``…: a month's (or the undated) numbered pages."""
+    return f"{key}.html" if page == 1 else f"{key}-p{page}.html"
+
+
+def _archive(index: Index, site: Site, env: Environment, per_page: int) -> None:
+    """Years → months → numbered pages of ``per_page`` articles, newest first; undated last."""
     by_month: dict[str, list[StoredArticle]] = {}
     for article in index.articles():
-        by_month.setdefault((article.date or "")[:7] or UNDATED, []).append(article)
-        _write_article(site, env, article, {})
-    pages = []
-    for key, listed in by_month.items():
-        for start in range(0, len(listed), ARCHIVE_PAGE_SIZE):
-            suffix = "" if start == 0 else f"-{start // ARCHIVE_PAGE_SIZE + 1}"
-            pages.append((key, f"{key}{suffix}.html", listed[start : start + ARCHIVE_PAGE_SIZE]))
-    months = [
-        {"key": key, "label": key if key != UNDATED else "không rõ ngày", "page": f"{key}.html", "count": len(v)}
-        for key, v in by_month.items()
-    ]
-    site.pages["archive/index.html"] = env.get_template("archive.html").render(
-        label="tất cả các tháng", months=months, current=None, hits=[], root="../"
+        by_month.setdefault(month_key(article.date), []).append(article)
+    keys = list(by_month)
+    years: dict[str, list[dict[str, Any]]] = {}
+    for key in keys:
+        if key != UNDATED:
+            month = {"key": key, "page": archive_page_name(key, 1), "count": len(by_month[key])}
+            years.setdefault(key[:4], []).append(month)
+    year_list = [{"year": y, "page": f"{y}.html", "count": sum(m["count"] for m in ms)} for y, ms in years.items()]
+    undated = len(by_month.get(UNDATED, []))
+    render = env.get_template("archive.html").render
+    site.pages["archive/index.html"] = render(
+        kind="root", heading="Lưu trữ", years=year_list, undated=undated, root="../"
     )
-    for key, name, listed in pages:
-        hits = [_hit_view(a, leading_text(a.body)) for a in listed]
-        site.pages[f"archive/{name}"] = env.get_template("archive.html").render(
-            label=key if key != UNDATED else "không rõ ngày",
-            months=months,
-            current=key,
-            hits=hits,
-            root="../",
+    for year in year_list:
+        site.pages[f"archive/{year['page']}"] = render(
+            kind="year", heading=f"Lưu trữ năm {year['year']}", year=year, months=years[year["year"]], root="../"
         )
+    for position, key in enumerate(keys):
+        listed = by_month[key]
+        pages = max(1, -(-len(listed) // per_page))
+        neighbours = {
+            "newer": keys[position - 1] if position > 0 else None,
+            "older": keys[position + 1] if position + 1 < len(keys) else None,
+        }
+        for page in range(1, pages + 1):
+            name = archive_page_name(key, page)
+            label = f"Lưu trữ {month_label(key)}" + (f", trang {page}" if pages > 1 else "")
+            chunk = listed[(page - 1) * per_page : page * per_page]
+            for article in chunk:
+                site.list_article(article, {}, label, f"../archive/{name}")
+            site.pages[f"archive/{name}"] = render(
+                kind="month",
+                heading=f"Lưu trữ {month_label(key)}",
+                key=key,
+                year=None if key == UNDATED else key[:4],
+                hits=[_hit_view(a, leading_text(a.body)) for a in chunk],
+                start=(page - 1) * per_page + 1,
+                page=page,
+                pages=pages,
+                previous=archive_page_name(key, page - 1) if page > 1 else None,
+                next=archive_page_name(key, page + 1) if page < pages else None,
+                newer={"label": month_label(neighbours["newer"]), "page": archive_page_name(neighbours["newer"], 1)}
+                if neighbours["newer"]
+                else None,
+                older={"label": month_label(neighbours["older"]), "page": archive_page_name(neighbours["older"], 1)}
+                if neighbours["older"]
+                else None,
+                root="../",
+            )
+
+
+# ---------------------------------------------------------------- articles and the search index
+
+
+def _article_pages(site: Site, env: Environment) -> FindIndex:
+    """A page per listed article, and the offline search index over them (newest first wins ties)."""
+    find = FindIndex()
+    template = env.get_template("article.html")
+    ordered = sorted(site.listed.values(), key=lambda e: (e.article.date or "", e.article.id), reverse=True)
+    for entry in ordered:
+        article = entry.article
+        name = page_name(article.id)
+        site.pages[name] = template.render(article=_article_view(entry), root="../")
+        find.add(
+            title=article.title or article.id,
+            body=article.body,
+            more="\n".join([*article.captions, article.author]),
+            page=name,
+            date=article.date or "",
+            author=article.author,
+        )
+    return find
 
 
 def write_report(
@@ -196,26 +318,42 @@ def write_report(
     archive: bool = False,
     limit: int = 50,
     template_dir: Path | None = None,
+    per_page: int = ARCHIVE_PAGE_SIZE,
+    force: bool = False,
 ) -> Written:
     """Write the report site for ``queries`` (and the whole archive) into ``out_dir``.
 
-    The index is only read.  ``out_dir`` is replaced as a whole: the new site
-    is built in a sibling folder and renamed into place.
+    The index is only read.  ``out_dir`` must be absent, empty or an earlier
+    report, unless ``force``; it is replaced as a whole: the new site is built
+    in a sibling folder and renamed into place.
     """
+    check_target(out_dir, index_dir, force)
     folders = template_folders(template_dir)
     env = environment(folders)
-    env.globals.update(version=__version__, index_name=str(index_dir))
+    env.globals.update(version=__version__, month_label=month_label)
     site = Site()
     with Index(index_dir) as index:
-        sections = _sections(index, queries, limit, site, env)
+        sections = [_section(index, site, number, text, limit) for number, text in enumerate(queries, start=1)]
         if archive:
-            _archive(index, site, env)
+            _archive(index, site, env, per_page)
     site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
-    _publish(site, folders, out_dir)
+    find = _article_pages(site, env)
+    _publish(site, find, folders, out_dir, index_dir, force)
     return Written(out_dir, len(site.pages))
 
 
-def _publish(site: Site, folders: list[Path], out_dir: Path) -> None:
+def check_target(out_dir: Path, index_dir: Path, force: bool) -> None:
+    """Refuse to replace a folder that is neither empty nor a searchkit report (``force`` overrides)."""
+    out, index = out_dir.resolve(), index_dir.resolve()
+    if index == out or out in index.parents:
+        raise ReportTargetTaken(TARGET_HOLDS_INDEX.format(out=out_dir, index=index_dir))
+    if force or not out.exists() or (out / MARKER).is_file():
+        return
+    if not out.is_dir() or any(out.iterdir()):
+        raise ReportTargetTaken(TARGET_TAKEN.format(out=out_dir))
+
+
+def _publish(site: Site, find: FindIndex, folders: list[Path], out_dir: Path, index_dir: Path, force: bool) -> None:
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
@@ -231,10 +369,9 @@ def _publish(site: Site, folders: list[Path], out_dir: Path) -> None:
         for asset in ASSETS:
             source = next(folder / asset for folder in folders if (folder / asset).exists())
             shutil.copyfile(source, assets / asset)
-        payload = json.dumps(
-            {"docs": site.find_docs, "terms": site.find_terms}, ensure_ascii=False, separators=(",", ":")
-        )
-        (assets / "find-index.js").write_text(f"window.SEARCHKIT_INDEX = {payload};\n", encoding="utf-8")
+        find.write(assets / FOLDER)
+        (building / MARKER).write_text(f"written by searchkit {__version__}; replaced by the next report\n")
+        check_target(out_dir, index_dir, force)  # again: the folder may have changed while we built
         if out_dir.exists():
             os.rename(out_dir, old)
         os.rename(building, out_dir)

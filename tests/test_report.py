@@ -1,16 +1,20 @@
 """The static report: pages, highlights, links, escaping, atomic replacement, errors."""
 
 import json
+import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from searchkit.cli import cli
+from searchkit.findindex import ARTICLE_CHUNK
 from searchkit.indexer import index_paths
-from searchkit.report import page_name, write_report
+from searchkit.normalize import fold
+from searchkit.report import MARKER, ReportTargetTaken, page_name, safe_link, write_report
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
 
@@ -55,6 +59,21 @@ def test_a_query_no_article_fully_matches_says_so(seeds_index: Path, tmp_path: P
     assert "Có phải bạn muốn tìm: “bo cong an”?" in section.get_text()
 
 
+def test_no_machine_path_in_the_site(seeds_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write_report(seeds_index, ["bo cong an"], out, archive=True)
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            for machine in (str(SEEDS), str(seeds_index), str(tmp_path), str(SEEDS.parent)):
+                assert machine not in text, (path, machine)
+
+
+def test_article_links_back_to_the_results(report: Path) -> None:
+    back = _soup(report / page_name(SEED_MEETING)).select("nav.back a")
+    assert [(a["href"], a.get_text()) for a in back] == [("../index.html#q1", "← Kết quả “bo cong an”")]
+
+
 def test_every_link_resolves_to_a_file(report: Path) -> None:
     for html in report.rglob("*.html"):
         for link in _soup(html).find_all(["a", "link", "script"]):
@@ -73,23 +92,40 @@ def test_article_page_shows_captions_apart_and_marks_the_query(report: Path) -> 
     body = [p.get_text() for p in page.select("article > p")]
     assert not any(text == "Toàn cảnh hội nghị" for text in body)
     assert "Bộ Công an" in {mark.get_text() for mark in page.select("article > p mark")}
-    assert str(SEEDS / SEED_MEETING) in page.find("p", class_="source").get_text()
+    source = page.find("p", class_="source").get_text()
+    assert SEED_MEETING in source and str(SEEDS) not in source
 
 
 def test_facets_count_hits_per_month_and_author(report: Path) -> None:
-    facets = _soup(report / "index.html").find("aside", class_="facets")
+    facets = _soup(report / "index.html").find("details", class_="facets")
     labels = [a.get_text() for a in facets.find_all("a")]
-    assert labels == ["Tất cả (2)", "không rõ ngày (1)", "2020-07 (1)", "NGUYỄN NGỌC (1)"]
+    assert labels == ["Tất cả (2)", "2020-07 (1)", "không rõ ngày (1)", "NGUYỄN NGỌC (1)"]
+    hrefs = [a["href"] for a in facets.find_all("a")]
+    assert hrefs == ["#q1", "#q1?month=2020-07", "#q1?month=undated", "#q1?author=NGUY%E1%BB%84N%20NG%E1%BB%8CC"]
 
 
-def test_offline_index_holds_folded_words(report: Path) -> None:
-    script = (report / "assets" / "find-index.js").read_text(encoding="utf-8")
-    data = json.loads(script.removeprefix("window.SEARCHKIT_INDEX = ").rstrip().rstrip(";"))
-    titles = [doc[0] for doc in data["docs"]]
-    meeting = next(i for i, title in enumerate(titles) if title.startswith("Ngày 31/7"))
-    for word in ("bo", "cong", "an", "dong", "hoa"):
-        assert word in data["terms"], word
-    assert meeting in data["terms"]["cong"]
+def _find_script(path: Path) -> Any:
+    """The data a ``find/*.js`` script hands to the page."""
+    match = re.fullmatch(r'searchkitFind\("[mtd]",\d+,(.*)\);\n', path.read_text(encoding="utf-8"), re.DOTALL)
+    assert match, path
+    return json.loads(match.group(1))
+
+
+def test_offline_index_holds_folded_words_and_pairs(report: Path) -> None:
+    find = report / "assets" / "find"
+    manifest = _find_script(find / "manifest.js")
+    assert manifest == {"docs": 2, "shards": manifest["shards"], "chunk": ARTICLE_CHUNK, "chunks": 1}
+    terms: dict = {}
+    for shard in range(manifest["shards"]):
+        terms.update(_find_script(find / f"t{shard}.js"))
+    docs = _find_script(find / "d0.js")
+    meeting = next(i for i, doc in enumerate(docs) if doc[0].startswith("Ngày 31/7"))
+    assert docs[meeting][1] == page_name(SEED_MEETING) and docs[meeting][2] == "2020-07-31"
+    for word in ("bo", "cong", "an", "dong", "hoa", "ha noi", "cong an"):
+        assert word in terms, word
+    assert {"bộ", "bổ"} <= set(terms["bo"]["s"])
+    assert terms["ha"]["p"][0] == meeting  # the first posting's gap is its article number
+    assert all(key == fold(key) for key in terms)
 
 
 def test_untrusted_text_renders_inert(tmp_path: Path) -> None:
@@ -122,26 +158,89 @@ def test_template_syntax_in_text_is_not_evaluated(tmp_path: Path) -> None:
     assert "Tin {{ 7*7 }} {% if 1 %}x{% endif %}" in page
 
 
-def test_existing_folder_is_replaced_as_a_whole(seeds_index: Path, tmp_path: Path) -> None:
+def test_an_earlier_report_is_replaced_as_a_whole(seeds_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    out.mkdir()
+    out.mkdir()  # empty: allowed
+    write_report(seeds_index, ["bo cong an"], out)
+    assert (out / MARKER).is_file()
     (out / "stale.html").write_text("old", encoding="utf-8")
-    written = write_report(seeds_index, ["bo cong an"], out)
-    assert written.pages == 3
+    written = write_report(seeds_index, ["cong binh"], out)
+    assert written.pages == 2
     assert not (out / "stale.html").exists()
-    assert (out / "index.html").exists()
+    assert "công binh" in (out / "index.html").read_text(encoding="utf-8").lower()
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary folders left
+
+
+@pytest.mark.parametrize("how", ["runner", "subprocess"])
+def test_a_folder_of_other_files_is_refused_unless_forced(
+    how: str, seeds_index: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "thesis.txt").write_text("my work", encoding="utf-8")
+    args = ["report", "bo cong an", "-o", str(out), "--index", str(seeds_index)]
+    if how == "runner":
+        result = CliRunner().invoke(cli, args)
+        code, stderr = result.exit_code, result.output
+    else:
+        done = subprocess.run([searchkit_exe, *args], capture_output=True, text=True)
+        code, stderr = done.returncode, done.stderr
+    assert code == 1
+    assert stderr.count("\n") == 1 and "--force" in stderr and "Traceback" not in stderr
+    assert [p.name for p in out.iterdir()] == ["thesis.txt"]
+    assert (out / "thesis.txt").read_text(encoding="utf-8") == "my work"
+    forced = CliRunner().invoke(cli, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert not (out / "thesis.txt").exists() and (out / "index.html").exists()
+
+
+def test_a_file_in_the_way_is_refused(seeds_index: Path, tmp_path: Path) -> None:
+    out = tmp_path / "notes.txt"
+    out.write_text("keep me", encoding="utf-8")
+    with pytest.raises(ReportTargetTaken, match="--force"):
+        write_report(seeds_index, ["bo cong an"], out)
+    assert out.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_folder_holding_the_index_is_refused_even_when_forced(seeds_index: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["report", "x", "-o", str(seeds_index.parent), "--force", "--index", str(seeds_index)]
+    )
+    assert result.exit_code == 1 and "holds the index" in result.output
+    assert (seeds_index / "searchkit-format").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://vnexpress.net/a-1.html", "https://vnexpress.net/a-1.html"),
+        (" HTTP://example.vn/x ", "HTTP://example.vn/x"),
+        ("javascript:alert(5)", None),
+        ("JavaScript:alert(5)", None),
+        (" javascript:alert(5)", None),
+        ("java\tscript:alert(5)", None),
+        ("\x01javascript:alert(5)", None),
+        ("data:text/html,<script>alert(5)</script>", None),
+        ("vbscript:msgbox(5)", None),
+        ("/relative/page.html", None),
+        ("", None),
+    ],
+)
+def test_only_http_urls_become_links(url: str, link: str | None) -> None:
+    assert safe_link(url) == link
 
 
 def test_archive_of_the_whole_index(seeds_index: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["report", "--all", "-o", str(out), "--index", str(seeds_index)])
     assert result.exit_code == 0, result.output
-    months = [a.get_text() for a in _soup(out / "archive" / "index.html").select("ul.months a")]
-    assert months == ["2020-07 (1)", "không rõ ngày (1)"]
+    years = [li.get_text(" ", strip=True) for li in _soup(out / "archive" / "index.html").select("ul.years li")]
+    assert years == ["2020 (1 bài)", "không rõ ngày (1 bài)"]
+    assert [a["href"] for a in _soup(out / "archive" / "2020.html").select("ul.months a")] == ["2020-07.html"]
     july = _soup(out / "archive" / "2020-07.html")
     assert [a["href"] for a in july.select("li.hit h3 a")] == ["../" + page_name(SEED_MEETING)]
-    assert (out / page_name(SEED_ENGINEERS)).exists()
+    back = [a["href"] for a in _soup(out / page_name(SEED_ENGINEERS)).select("nav.back a")]
+    assert back == ["../archive/undated.html"]
 
 
 def test_report_errors_are_one_line(tmp_path: Path) -> None:
