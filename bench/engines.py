@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import sys
+import time
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
@@ -229,6 +231,20 @@ def evaluate(engine: Search, cases: list[Case], variants: Iterable[str]) -> tupl
         if rank != 1:
             misses.append(Miss(case, rank, ranked[0] if ranked else None))
     return {name: (h / n if n else 0.0, r / n if n else 0.0, n) for name, (h, r, n) in totals.items()}, misses
+
+
+def compare(
+    index_dir: Path, articles: list[Article], cases: list[Case], variants: Iterable[str]
+) -> tuple[dict[str, Scores], list[Miss]]:
+    """Every engine's scores on ``cases``, and searchkit's misses; progress on stderr."""
+    results, misses = {}, []
+    for name, engine in engines(index_dir, articles).items():
+        started = time.monotonic()
+        results[name], missed = evaluate(engine, cases, variants)
+        if name == "searchkit":
+            misses = missed
+        print(f"{name}: {len(cases)} queries in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return results, misses
 
 
 def markdown(results: dict[str, Scores], misses: list[Miss], summary: str, limit: int | None = None) -> str:

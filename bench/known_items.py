@@ -29,17 +29,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import corpus, replace_section, searchkit_index
-from engines import Case, Miss, Scores, engines, evaluate, load_articles, markdown
+from engines import Case, Miss, Scores, compare, load_articles, markdown
 from relevance import TEXT_VARIANTS, typed
 
 from searchkit.articles import Article
 from searchkit.normalize import strip_marks
 from searchkit.segment import get_segmenter
 
-#: A word: letters and digits, as searchkit's and grep's users see one.
-WORD = re.compile(r"[^\W_]+")
+#: A word: letters and digits; a number written with separators (``1.581``, ``12,5``) is one word, as read.
+WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
 #: Words separated by nothing but spaces: a run may not cross punctuation or a line break.
-SPAN = re.compile(r"[^\W_]+(?:[ \t\u00a0]+[^\W_]+)*")
+SPAN = re.compile(rf"(?:{WORD.pattern})(?:[ \t\u00a0]+(?:{WORD.pattern}))*")
 LENGTHS = range(2, 7)
 
 
@@ -190,16 +190,14 @@ def measure(folder: Path, count: int) -> tuple[dict[str, Scores], list[Miss], st
     tone_items = draw(pool, max(0, count // 4 - sum(map(allows_other_tone, items))), seed=14, keep=allows_other_tone)
     index_dir = searchkit_index([folder], folder.name)
     runs_of = cases(items, tone_items)
-    results, misses = {}, {}
-    for name, engine in engines(index_dir, articles).items():
-        results[name], misses[name] = evaluate(engine, runs_of, TEXT_VARIANTS)
+    results, misses = compare(index_dir, articles, runs_of, TEXT_VARIANTS)
     lengths = ", ".join(f"{sum(len(WORD.findall(i.text)) == n for i in items)} of {n} words" for n in LENGTHS)
     seconds = time.monotonic() - started
     summary = (
         f"{len(items)} known items ({lengths}) and {len(tone_items)} more for other_tone; "
         f"{len(runs_of)} query runs per engine over {len(articles):,} articles, in {seconds:.0f} s."
     )
-    return results, misses["searchkit"], summary
+    return results, misses, summary
 
 
 def main() -> int:

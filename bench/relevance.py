@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import corpus, publish, searchkit_index
-from engines import Case, engines, evaluate, load_articles, markdown
+from engines import Case, compare, load_articles, markdown
 
 from searchkit.normalize import WORD, fold
 from searchkit.segment import get_segmenter
@@ -123,13 +123,11 @@ def main() -> int:
         sources = CORPUS
         index_dir = searchkit_index(sources, "fixtures")
     articles = load_articles(sources)
-    results, misses = {}, {}
-    for name, engine in engines(index_dir, articles).items():
-        results[name], misses[name] = evaluate(engine, runs, VARIANTS)
+    results, misses = compare(index_dir, articles, runs, VARIANTS)
     summary = (
         f"{len(runs)} query runs per engine over {len(articles):,} articles, in {time.monotonic() - started:.0f} s."
     )
-    table = markdown(results, misses["searchkit"], summary)
+    table = markdown(results, misses, summary)
     command = "python bench/relevance.py" + (f" --distractors {args.distractors}" if args.distractors else "")
     publish(f"Command: `{command}`.\n\n{table}", args.write, "results-distractors" if args.distractors else "results")
     ours = results["searchkit"]

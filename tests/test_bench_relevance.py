@@ -45,7 +45,7 @@ def _article(name: str, body: str) -> Article:
 ARTICLES = [
     _article("a", "Ông Vũ Thu Việt phát biểu. Bộ Công an họp."),
     _article("b", "Vu thu, Việt nam: bộ công an."),
-    _article("c", "Hòa bình và phát triển."),
+    _article("c", "Hòa bình và phát triển. Tuyển 1.581 lao động."),
 ]
 
 
@@ -57,6 +57,8 @@ def test_a_run_is_unique_only_if_no_other_article_holds_its_folded_words_side_by
     assert pool.articles_with("phát biểu") == 1
     assert pool.articles_with("an họp") == 1
     assert pool.articles_with("Việt phát") == 1
+    assert pool.articles_with("1.581 lao") == 1
+    assert pool.articles_with("581 lao") == 0  # a number written with a separator is one word
 
 
 def test_drawn_items_are_unique_runs_that_cross_no_punctuation() -> None:
