@@ -22,6 +22,7 @@ every variant, every baseline and later runs.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import sqlite3
 import sys
@@ -29,7 +30,7 @@ import time
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import accumulate
 from pathlib import Path
 
@@ -247,8 +248,8 @@ def compare(
     return results, misses
 
 
-def markdown(results: dict[str, Scores], misses: list[Miss], summary: str, limit: int | None = None) -> str:
-    """The scores table, a summary line, and the first engine's misses (``limit`` of them at most)."""
+def markdown(results: dict[str, Scores], misses: list[Miss], summary: str) -> str:
+    """The scores table, a summary line, and the first engine's misses (folded away: they are many)."""
     engines = list(results)
     first = results[engines[0]]
     lines = [
@@ -258,14 +259,25 @@ def markdown(results: dict[str, Scores], misses: list[Miss], summary: str, limit
     for name, (_, _, count) in first.items():
         cells = " | ".join(f"{results[e][name][0]:.3f} | {results[e][name][1]:.3f}" for e in engines)
         lines.append(f"| {name} | {count} | {cells} |")
-    shown = misses if limit is None else misses[:limit]
-    lines += ["", summary, "", f"Queries {engines[0]} does not rank first ({len(misses)}):", ""]
+    lines += [
+        "",
+        summary,
+        "",
+        f"<details><summary>Queries {engines[0]} does not rank first ({len(misses)})</summary>",
+        "",
+    ]
     lines += ["| variant | query | intended | rank | ranked first |", "|---|---|---|---:|---|"]
-    for miss in shown:
+    for miss in misses:
         text = unicodedata.normalize("NFC", miss.case.text)
         text = text if text == miss.case.text else f"{text} (NFD)"
         rank = miss.rank or "–"
         lines.append(f"| {miss.case.variant} | `{text}` | {miss.case.target} | {rank} | {miss.first or 'nothing'} |")
-    if len(shown) < len(misses):
-        lines.append(f"| … | {len(misses) - len(shown)} more | | | |")
+    lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def save(path: Path, results: dict[str, Scores], misses: list[Miss]) -> None:
+    """The run's scores and searchkit's misses as JSON, for comparing runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"scores": results, "misses": [{**asdict(m.case), "rank": m.rank, "first": m.first} for m in misses]}
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")

@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import corpus, replace_section, searchkit_index
-from engines import Case, Miss, Scores, compare, load_articles, markdown
+from common import RESULTS, corpus, replace_section, searchkit_index
+from engines import Case, Miss, Scores, compare, load_articles, markdown, save
 from relevance import TEXT_VARIANTS, typed
 
 from searchkit.articles import Article
@@ -209,7 +209,8 @@ def main() -> int:
     sections = [f"Command: `python bench/known_items.py --sizes {' '.join(map(str, args.sizes))}`."]
     for size in args.sizes:
         results, misses, summary = measure(corpus(size), args.items)
-        section = f"### {size:,} generated articles\n\n" + markdown(results, misses, summary, limit=40)
+        save(RESULTS / f"known-items-{size}.json", results, misses)
+        section = f"### {size:,} generated articles\n\n" + markdown(results, misses, summary)
         print(section, flush=True)
         sections.append(section)
         if args.write:  # after every size, so a long run that is stopped keeps what it measured

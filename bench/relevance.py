@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import corpus, publish, searchkit_index
-from engines import Case, compare, load_articles, markdown
+from common import RESULTS, corpus, publish, searchkit_index
+from engines import Case, compare, load_articles, markdown, save
 
 from searchkit.normalize import WORD, fold
 from searchkit.segment import get_segmenter
@@ -128,6 +128,11 @@ def main() -> int:
         f"{len(runs)} query runs per engine over {len(articles):,} articles, in {time.monotonic() - started:.0f} s."
     )
     table = markdown(results, misses, summary)
+    save(
+        RESULTS / f"relevance-{'distractors-' + str(args.distractors) if args.distractors else 'fixtures'}.json",
+        results,
+        misses,
+    )
     command = "python bench/relevance.py" + (f" --distractors {args.distractors}" if args.distractors else "")
     publish(f"Command: `{command}`.\n\n{table}", args.write, "results-distractors" if args.distractors else "results")
     ours = results["searchkit"]
