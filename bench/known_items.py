@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS, corpus, replace_section, searchkit_index
+from common import RESULTS, corpus, machine, publish, searchkit_index
 from engines import Case, Miss, Scores, compare, load_articles, markdown, save
 from relevance import TEXT_VARIANTS, typed
 
@@ -204,17 +204,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
     parser.add_argument("--items", type=int, default=200, help="Known items drawn from each corpus.")
-    parser.add_argument("--write", type=Path, help="Replace the known-items section of this Markdown file.")
+    parser.add_argument("--write", type=Path, help="Replace each size's results section of this Markdown file.")
     args = parser.parse_args()
-    sections = [f"Command: `python bench/known_items.py --sizes {' '.join(map(str, args.sizes))}`."]
     for size in args.sizes:
         results, misses, summary = measure(corpus(size), args.items)
         save(RESULTS / f"known-items-{size}.json", results, misses)
-        section = f"### {size:,} generated articles\n\n" + markdown(results, misses, summary)
-        print(section, flush=True)
-        sections.append(section)
-        if args.write:  # after every size, so a long run that is stopped keeps what it measured
-            replace_section(args.write, "results-known-items", "\n\n".join(sections))
+        command = f"Command: `python bench/known_items.py --sizes {size}` ({machine()})."
+        publish(f"{command}\n\n{markdown(results, misses, summary)}", args.write, f"results-known-items-{size}")
     return 0
 
 
