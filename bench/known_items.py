@@ -206,12 +206,23 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=200, help="Known items drawn from each corpus.")
     parser.add_argument("--write", type=Path, help="Replace each size's results section of this Markdown file.")
     args = parser.parse_args()
+    failing = []
     for size in args.sizes:
         results, misses, summary = measure(corpus(size), args.items)
         save(RESULTS / f"known-items-{size}.json", results, misses)
         command = f"Command: `python bench/known_items.py --sizes {size}` ({machine()})."
         publish(f"{command}\n\n{markdown(results, misses, summary)}", args.write, f"results-known-items-{size}")
-    return 0
+        failing += [f"{name} at {size:,}" for name in TEXT_VARIANTS if not meets_targets(results, name)]
+    if failing:
+        print(f"targets missed in: {', '.join(failing)}", file=sys.stderr)
+    return 1 if failing else 0
+
+
+def meets_targets(results: dict[str, Scores], variant: str) -> bool:
+    """Issue 13's targets: success@1 ≥ 0.98, and no baseline ahead (grep counts on ``exact`` only)."""
+    ours = results["searchkit"][variant][0]
+    rivals = [e for e in results if e != "searchkit" and (e != "grep" or variant == "exact")]
+    return ours >= 0.98 and all(ours >= results[e][variant][0] for e in rivals)
 
 
 if __name__ == "__main__":
