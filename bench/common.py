@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,3 +130,43 @@ def publish(table: str, path: Path | None, name: str) -> None:
     print(table)
     if path:
         replace_section(path, name, table)
+
+
+def code_stamp(package: Path = ROOT / "searchkit") -> str:
+    """A short hash of a package's sources: a cached index built by other code is not reused."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def cached(folder: Path, build: Callable[[Path], None]) -> Path:
+    """``folder``, built by ``build(folder)`` once: reused by later runs, rebuilt if a build was cut short."""
+    if (folder / ".complete").exists():
+        return folder
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    build(partial)
+    (partial / ".complete").write_text("ok\n")
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder
+
+
+def searchkit_index(sources: list[Path], name: str, base: Path | None = None) -> Path:
+    """A searchkit index of ``sources`` under ``bench/results``, built by the current code once.
+
+    The folder name carries :func:`code_stamp`, so a change to searchkit builds a
+    new index rather than measuring the old one.  ``base``, a cached index of some
+    of the sources, is copied and the rest added to it incrementally.
+    """
+    from searchkit import Index
+
+    def build(folder: Path) -> None:
+        if base is not None:
+            shutil.copytree(base, folder)
+            (folder / ".complete").unlink()
+        Index(folder).add(sources, full=base is None, workers=os.cpu_count())
+
+    return cached(RESULTS / "indexes" / f"searchkit-{name}-{code_stamp()}", build)
