@@ -56,9 +56,13 @@ class Index:
         page: int = 1,
         sort: str = "relevance",
         facets: bool = False,
+        fold: bool = True,
     ) -> SearchResults:
-        """One page of ranked hits for ``query`` (the CLI's query language); ``sort`` is one of SORTS."""
-        return self.searcher.search(query, limit=limit, page=page, sort=sort, facets=facets)
+        """One page of ranked hits for ``query`` (the CLI's query language); ``sort`` is one of SORTS.
+
+        ``fold`` puts near-duplicates under the best-ranked copy (``Hit.similar``); False lists every copy.
+        """
+        return self.searcher.search(query, limit=limit, page=page, sort=sort, facets=facets, fold=fold)
 
     def get(self, article_id: str) -> StoredArticle:
         """The stored article with ``article_id``, or the one whose path ``search`` printed."""

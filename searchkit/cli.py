@@ -275,6 +275,12 @@ def index_command(
     multiple=True,
     help="Count the whole result set by author, month or year (repeatable; text and json).",
 )
+@click.option(
+    "--fold/--no-fold",
+    default=True,
+    show_default=True,
+    help="Fold near-duplicate articles (the same story re-titled or trimmed) under the best-ranked copy.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing: only the exit code says whether something matched.")
 @color_option
 @exit_codes(runtime=2)
@@ -287,6 +293,7 @@ def search_command(
     output_format: str | None,
     as_json: bool,
     facets: tuple[str, ...],
+    fold: bool,
     quiet: bool,
     color: str,
 ) -> int:
@@ -302,6 +309,7 @@ def search_command(
     \b
     Example:
       searchkit search "bo cong an"
+      searchkit search "bão Yagi" --no-fold
       searchkit search '"an ninh quốc gia" date:2020'
       searchkit search 'title:hội nghị AND date:[2020-01 to 2020-06]'
       searchkit search 'author:"nguyen ngoc"' --format json --facet year
@@ -317,7 +325,12 @@ def search_command(
     output_format = "json" if as_json else output_format or "text"
     with Index(index_dir) as index:
         results = index.search(
-            _check_text_argument(query), limit=limit, page=page, sort=sort, facets=bool(facets) and not quiet
+            _check_text_argument(query),
+            limit=limit,
+            page=page,
+            sort=sort,
+            facets=bool(facets) and not quiet,
+            fold=fold and not quiet,
         )
     if not quiet:
         scored = sort == "relevance"

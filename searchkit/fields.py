@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchkit.articles import Article
+from searchkit.similarity import signature
 
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: The fingerprint of :data:`FIELDS` each schema version was released with.
-SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f"}
+SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f", "2": "6ebfb6c08a95"}
 
 #: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored.
 TEXT, ID, DATE, STORED = "text", "id", "date", "stored"
@@ -67,6 +68,8 @@ FIELDS: tuple[Field, ...] = (
     Field("month", ID, _date_part(7), queryable=True, column=True, facet="month"),
     Field("url", STORED, lambda a: a.url),
     Field("content_hash", ID, lambda a: a.content_hash, column=True),
+    #: The MinHash of the body (searchkit.similarity), to fold near-duplicates in results.
+    Field("minhash", STORED, signature),
 )
 
 

@@ -51,12 +51,14 @@ def hit_json(hit: Hit, scored: bool = True) -> dict[str, Any]:
         "author": hit.author or None,
         "snippet": snippet,
         "highlights": highlights,
+        "similar": hit.similar,
     }
 
 
 def next_page(results: SearchResults) -> int | None:
-    """The page after this one, or None when this is the last page with hits."""
-    return results.page + 1 if results.page * results.limit < results.total else None
+    """The page after this one, or None when this is the last page with hits (of stories, when folded)."""
+    shown_total = results.total if results.stories is None else results.stories
+    return results.page + 1 if results.page * results.limit < shown_total else None
 
 
 def facet_counts(results: SearchResults, names: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -84,6 +86,7 @@ def results_json(results: SearchResults, scored: bool = True, facets: Iterable[s
     return {
         "query": results.query,
         "total": results.total,
+        "stories": results.stories,
         "page": results.page,
         "limit": results.limit,
         "next_page": next_page(results),
@@ -136,6 +139,8 @@ def results_text(results: SearchResults, scored: bool = True, facets: Iterable[s
     last = first + len(results.hits) - 1
     noun = "article matches" if results.total == 1 else "articles match"
     header = f"{results.total} {noun} {results.query!r} (showing {first}–{last})"
+    if results.stories is not None and results.stories != results.total:
+        header = f"{results.total} articles, {results.stories} stories match {results.query!r} (showing {first}–{last})"
     if results.words_matched is not None:
         found, words = results.words_matched
         noun = "article has" if results.total == 1 else "articles have"
@@ -145,7 +150,8 @@ def results_text(results: SearchResults, scored: bool = True, facets: Iterable[s
         )
     lines = [header + suggestion, ""]
     for hit in results.hits:
-        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True))
+        copies = f" (+{len(hit.similar)} similar)" if hit.similar else ""
+        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True) + copies)
         meta = [hit.date or "undated"]
         if hit.author:
             meta.append(hit.author)

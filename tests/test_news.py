@@ -1,0 +1,113 @@
+"""What news readers need: copies of a story folded under the best-ranked one, and related articles."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchkit import Index
+from searchkit.cli import cli
+from searchkit.similarity import THRESHOLD, similarity, text_signature
+from tests.conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
+
+COPY = "copy-of-meeting"
+
+
+def write_copy(folder: Path) -> Path:
+    """The meeting seed as another site republishes it: a new headline, a byline, its last paragraph dropped."""
+    paragraphs = [p for p in (SEEDS / SEED_MEETING).read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    body = "\n\n".join(paragraphs[:-1]) + "\n\nTheo TTXVN"
+    record = {"id": COPY, "title": "Hai Bộ giao ban về an ninh quốc gia", "body": body, "author": "PV"}
+    path = folder / "copy.json"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def news(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder with the seeds and a re-titled copy of the meeting seed, and its index."""
+    folder = tmp_path / "news"
+    shutil.copytree(SEEDS, folder)
+    write_copy(folder)
+    index_dir = tmp_path / "index"
+    with Index(index_dir) as index:
+        index.add([folder], workers=1)
+    return folder, index_dir
+
+
+def test_a_copy_is_similar_and_a_story_on_the_same_topic_is_not() -> None:
+    meeting = (SEEDS / SEED_MEETING).read_text(encoding="utf-8")
+    copy = "\n\n".join(meeting.split("\n\n")[:-1]) + "\n\nTheo TTXVN"
+    engineers = (SEEDS / SEED_ENGINEERS).read_text(encoding="utf-8")
+    assert similarity(text_signature(meeting), text_signature(copy)) >= THRESHOLD
+    assert similarity(text_signature(meeting), text_signature(engineers)) < 0.3
+    assert similarity(text_signature(""), text_signature("")) == 0.0  # empty bodies are never copies
+
+
+def test_copies_fold_under_the_best_ranked_one_and_every_copy_shows_unfolded(news: tuple[Path, Path]) -> None:
+    _, index_dir = news
+    with Index(index_dir) as index:
+        folded = index.search("bo cong an")
+        assert (folded.total, folded.stories) == (3, 2)
+        assert len(folded.hits) == 2
+        head = next(hit for hit in folded.hits if hit.similar)
+        assert {head.id, *head.similar} == {SEED_MEETING, COPY}
+        assert [hit.similar for hit in folded.hits if hit is not head] == [[]]
+        assert [hit.rank for hit in folded.hits] == [1, 2]
+        unfolded = index.search("bo cong an", fold=False)
+        assert (unfolded.total, unfolded.stories) == (3, None)
+        assert {hit.id for hit in unfolded.hits} == {SEED_MEETING, SEED_ENGINEERS, COPY}
+        assert all(hit.similar == [] for hit in unfolded.hits)
+        assert [hit.id for hit in index.search("bo cong an", limit=1, page=2).hits] == [
+            hit.id for hit in folded.hits[1:]
+        ]  # pages count stories
+
+
+def test_a_copy_added_later_is_folded_and_a_removed_original_unfolds_it(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    shutil.copytree(SEEDS, folder)
+    with Index(tmp_path / "index") as index:
+        index.add([folder], workers=1)
+        assert all(not hit.similar for hit in index.search("bo cong an").hits)
+        write_copy(folder)
+        index.add([folder], workers=1)
+        found = index.search("bo cong an")
+        assert (found.total, found.stories) == (3, 2)
+        assert sorted(len(hit.similar) for hit in found.hits) == [0, 1]
+        (folder / SEED_MEETING).unlink()
+        index.add([folder], workers=1)
+        found = index.search("bo cong an")
+        assert (found.total, found.stories) == (2, 2)
+        assert {hit.id for hit in found.hits} == {COPY, SEED_ENGINEERS}
+        assert all(not hit.similar for hit in found.hits)
+
+
+def test_search_folds_copies_in_text_and_json_and_no_fold_shows_them(news: tuple[Path, Path]) -> None:
+    _, index_dir = news
+    runner = CliRunner()
+    text = runner.invoke(cli, ["search", "bo cong an", "--index", str(index_dir)])
+    assert text.exit_code == 0, text.output
+    assert "3 articles, 2 stories match 'bo cong an'" in text.output
+    assert text.output.count("(+1 similar)") == 1
+    as_json = runner.invoke(cli, ["search", "bo cong an", "--json", "--index", str(index_dir)])
+    data = json.loads(as_json.output)
+    assert (data["total"], data["stories"], len(data["hits"])) == (3, 2, 2)
+    assert sorted(len(hit["similar"]) for hit in data["hits"]) == [0, 1]
+    assert data["next_page"] is None
+    unfolded = runner.invoke(cli, ["search", "bo cong an", "--json", "--no-fold", "--index", str(index_dir)])
+    data = json.loads(unfolded.output)
+    assert (data["total"], data["stories"], len(data["hits"])) == (3, None, 3)
+    plain = runner.invoke(cli, ["search", "bo cong an", "--no-fold", "--index", str(index_dir)])
+    assert "similar)" not in plain.output and "stories" not in plain.output
+    assert plain.output.startswith("3 articles match")
+
+
+def test_distinct_articles_are_never_folded(corpus_index: Path) -> None:
+    with Index(corpus_index) as index:
+        found = index.search("bo cong an", limit=50)
+        assert found.stories == found.total
+        assert all(not hit.similar for hit in found.hits)
