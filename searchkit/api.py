@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from searchkit.indexer import IndexSummary, index_paths
-from searchkit.search import Searcher, SearchResults, Stats, StoredArticle, stats
+from searchkit.search import Hit, Searcher, SearchResults, Stats, StoredArticle, stats
 
 
 class Index:
@@ -67,6 +67,12 @@ class Index:
     def get(self, article_id: str) -> StoredArticle:
         """The stored article with ``article_id``, or the one whose path ``search`` printed."""
         return self.searcher.get(article_id)
+
+    def related(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """The ``limit`` articles most like this one (id or printed path), its near-duplicates left out."""
+        from searchkit.related import related
+
+        return related(self.searcher.engine, self.get(article_id), limit)
 
     def articles(self) -> Iterator[StoredArticle]:
         """Every live article, newest first (undated last)."""

@@ -373,6 +373,36 @@ def show_command(article_id: str, index_dir: Path, as_json: bool, color: str) ->
         click.echo(article_text(stored), color=use_color(color))
 
 
+# ---------------------------------------------------------------- related
+
+
+@cli.command("related")
+@click.argument("article_id", metavar="ID_OR_PATH")
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=5, show_default=True, help="Articles to list.")
+@json_option
+@color_option
+@errors_as_exit_codes
+def related_command(article_id: str, index_dir: Path, limit: int, as_json: bool, color: str) -> None:
+    """Articles on the same subject as one article (id or printed path), its copies left out.
+
+    \b
+    Example:
+      searchkit related seeds/004_a55b611e2d2fcdac.txt
+      searchkit related 004_a55b611e2d2fcdac.txt --json -n 10
+    """
+    from searchkit.api import Index
+    from searchkit.render import related_json, related_text
+
+    with Index(index_dir) as index:
+        article = index.get(_check_text_argument(article_id))
+        hits = index.related(article.id, limit=limit)
+    if as_json:
+        print_json(related_json(article, hits))
+    else:
+        click.echo(related_text(article, hits), color=use_color(color))
+
+
 # ---------------------------------------------------------------- stats
 
 

@@ -164,6 +164,30 @@ def results_text(results: SearchResults, scored: bool = True, facets: Iterable[s
     return "\n".join(lines).rstrip()
 
 
+def related_json(article: StoredArticle, hits: list[Hit]) -> dict[str, Any]:
+    """The article asked about (id, path, title) and its related articles, as search hits."""
+    return {
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "related": [hit_json(hit) for hit in hits],
+    }
+
+
+def related_text(article: StoredArticle, hits: list[Hit]) -> str:
+    """The related articles for a terminal, each with what ``show`` takes."""
+    lines = ["Related to " + click.style(article.title or article.id, bold=True) + ":", ""]
+    if not hits:
+        return "No articles related to " + (article.title or article.id) + "."
+    for hit in hits:
+        copies = f" (+{len(hit.similar)} similar)" if hit.similar else ""
+        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True) + copies)
+        meta = [hit.date or "undated", *([hit.author] if hit.author else []), shown(show_key(hit))]
+        lines.append("   " + " · ".join(meta) + f"  [score {hit.score:.2f}]")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
 def _facets_text(results: SearchResults, names: Iterable[str]) -> list[str]:
     """A short block after the hits: the top values of each facet, over every match."""
     counts = facet_counts(results, names)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from searchkit import Index
 from searchkit.cli import cli
 from searchkit.similarity import THRESHOLD, similarity, text_signature
-from tests.conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
+from tests.conftest import FIXTURE_CORPUS, SEED_ENGINEERS, SEED_MEETING, SEEDS
 
 COPY = "copy-of-meeting"
 
@@ -111,3 +111,50 @@ def test_distinct_articles_are_never_folded(corpus_index: Path) -> None:
         found = index.search("bo cong an", limit=50)
         assert found.stories == found.total
         assert all(not hit.similar for hit in found.hits)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture corpus, the seeds and a copy of the meeting seed, indexed (read-only)."""
+    folder = tmp_path_factory.mktemp("archive")
+    shutil.copytree(SEEDS, folder / "seeds")
+    shutil.copytree(FIXTURE_CORPUS, folder / "corpus")
+    write_copy(folder)
+    index_dir = folder / "index"
+    with Index(index_dir) as index:
+        index.add([folder / "seeds", folder / "corpus", folder / "copy.json"], workers=1)
+    return index_dir
+
+
+def test_related_articles_leave_out_the_article_and_its_copies(archive: Path) -> None:
+    with Index(archive) as index:
+        related = index.related(SEED_MEETING)
+        ids = [hit.id for hit in related]
+        assert len(ids) == 5 and len(set(ids)) == 5
+        assert SEED_MEETING not in ids and COPY not in ids
+        assert ids[0] == SEED_ENGINEERS  # the other army-and-police meeting
+        assert [hit.rank for hit in related] == [1, 2, 3, 4, 5]
+        assert [hit.score for hit in related] == sorted((hit.score for hit in related), reverse=True)
+        assert [hit.id for hit in index.related(index.get(SEED_MEETING).path, limit=2)] == ids[:2]
+        seen_from_engineers = index.related(SEED_ENGINEERS)
+        meeting = next(hit for hit in seen_from_engineers if hit.id in (SEED_MEETING, COPY))
+        assert {meeting.id, *meeting.similar} == {SEED_MEETING, COPY}  # two copies, one story
+        assert SEED_ENGINEERS not in [hit.id for hit in seen_from_engineers]
+
+
+def test_related_command_in_text_and_json(archive: Path) -> None:
+    runner = CliRunner()
+    as_json = runner.invoke(cli, ["related", SEED_MEETING, "--json", "-n", "3", "--index", str(archive)])
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads(as_json.output)
+    assert data["id"] == SEED_MEETING
+    assert [hit["rank"] for hit in data["related"]] == [1, 2, 3]
+    assert data["related"][0]["id"] == SEED_ENGINEERS
+    text = runner.invoke(cli, ["related", SEED_ENGINEERS, "--index", str(archive)])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("Related to ")
+    assert "(+1 similar)" in text.output
+    missing = runner.invoke(cli, ["related", "no-such-article", "--index", str(archive)])
+    assert missing.exit_code == 1
+    assert "no article with id 'no-such-article'" in missing.output
+    assert "Traceback" not in missing.output

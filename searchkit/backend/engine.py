@@ -179,6 +179,22 @@ class Engine:
         found = self.searcher.document(**{fieldname: value})
         return dict(found) if found is not None else None
 
+    def document_number(self, fieldname: str, value: str) -> int | None:
+        """The number of the live document whose ``fieldname`` (an ID field) is ``value``."""
+        return self.searcher.document_number(**{fieldname: value})
+
+    def any_of(self, terms: Iterable[tuple[str, str, float]]) -> Match:
+        """The documents holding any of the weighted ``(field, term, boost)``, their BM25F scores summed.
+
+        What "more like this" asks: an OR of many terms, without building a query tree.
+        """
+        combined = self.empty()
+        for fieldname, text, boost in terms:
+            found = self.term(fieldname, text, boost)
+            combined.mask |= found.mask
+            combined.score += found.score
+        return combined
+
     def all_stored(self) -> Iterable[dict[str, object]]:
         return (dict(s) for s in self.searcher.all_stored_fields())
 
