@@ -27,30 +27,41 @@ from searchkit.snippets import leading_text
 
 #: How many of the article's words the query holds (Lucene's MoreLikeThis default is 25).
 TERMS = 25
+#: A word used less often than this (weighted by field) is taken only when too few others are.
+MIN_TERM_FREQUENCY = 2
 #: Candidates read (and compared for copies) per related article asked for.
 CANDIDATES_PER_HIT = 4
 
 
-def article_text(article: StoredArticle) -> str:
-    return "\n".join([article.title, *article.captions, article.body])
+def article_fields(article: StoredArticle) -> dict[str, str]:
+    return {"title": article.title, "captions": "\n".join(article.captions), "body": article.body}
 
 
-def significant_terms(engine: Engine, text: str, count: int = TERMS) -> list[tuple[str, float]]:
-    """The ``count`` words of ``text`` with the highest tf·idf, and that weight (words of no other article left out)."""
+def significant_terms(engine: Engine, texts: dict[str, str], count: int = TERMS) -> list[tuple[str, float]]:
+    """The ``count`` words of the article with the highest tf·idf, and that weight.
+
+    A word's frequency counts each use by its field's weight (a title word 3×,
+    as search ranks it); as in Lucene's MoreLikeThis (``minTermFreq`` 2), words
+    used once in the body only are passed over when enough others remain (a
+    story's subject recurs, an incidental word does not), and words of no other
+    article are left out (they find nothing).
+    """
+    boosts = fields.boosts()
     counts: Counter[str] = Counter()
-    for _, token, _, _ in analyze(text, mode="index"):
-        if token.startswith("~") or " " in token or is_stop_word(token) or not any(c.isalpha() for c in token):
-            continue  # folded syllables repeat the exact ones; shingles straddle words
-        counts[token] += 1
+    for name, text in texts.items():
+        for _, token, _, _ in analyze(text, mode="index"):
+            if token.startswith("~") or " " in token or is_stop_word(token) or not any(c.isalpha() for c in token):
+                continue  # folded syllables repeat the exact ones; shingles straddle words
+            counts[token] += boosts.get(name, 1.0)
     documents = max(engine.stats.documents, 1)
     weighted = []
     for token, tf in counts.items():
         frequency = max(engine.doc_frequency(name, token) for name in fields.text_fields())
-        if frequency < 2:  # only this article has it: it finds nothing else
+        if frequency < 2:
             continue
-        weighted.append((token, tf * (math.log(documents / (frequency + 1)) + 1)))
-    weighted.sort(key=lambda item: (-item[1], item[0]))
-    return weighted[:count]
+        weighted.append((tf >= MIN_TERM_FREQUENCY, token, tf * (math.log(documents / (frequency + 1)) + 1)))
+    weighted.sort(key=lambda item: (not item[0], -item[2], item[1]))
+    return [(token, weight) for _, token, weight in weighted[:count]]
 
 
 def related(engine: Engine, article: StoredArticle, limit: int = 5) -> list[Hit]:
@@ -59,7 +70,7 @@ def related(engine: Engine, article: StoredArticle, limit: int = 5) -> list[Hit]
     if docnum is None:
         raise ArticleNotFound(article.id)
     stored = engine.stored(docnum)
-    terms = significant_terms(engine, article_text(article))
+    terms = significant_terms(engine, article_fields(article))
     if not terms:
         return []
     best = terms[0][1]
