@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 from searchkit.articles import Article
 from searchkit.normalize import strip_marks
@@ -32,9 +31,14 @@ _WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=1)
-def _permutations() -> object:
-    """The hash functions, drawn once (datasketch draws them again for every MinHash otherwise)."""
-    return MinHash(num_perm=PERMUTATIONS, seed=1, scheme="affine32").permutations
+def _minhash() -> tuple[type, object]:
+    """datasketch's MinHash, and its hash functions drawn once (it draws them for every MinHash otherwise).
+
+    Imported on first use, at index time: datasketch imports scipy, which a search does not need.
+    """
+    from datasketch import MinHash
+
+    return MinHash, MinHash(num_perm=PERMUTATIONS, seed=1, scheme="affine32").permutations
 
 
 def shingles(text: str) -> set[str]:
@@ -50,7 +54,8 @@ def text_signature(text: str) -> bytes:
     found = shingles(text)
     if not found:
         return b""
-    minhash = MinHash(num_perm=PERMUTATIONS, seed=1, scheme="affine32", permutations=_permutations())
+    minhash_type, permutations = _minhash()
+    minhash = minhash_type(num_perm=PERMUTATIONS, seed=1, scheme="affine32", permutations=permutations)
     minhash.update_batch([s.encode("utf-8") for s in found])
     return minhash.hashvalues.astype("<u4").tobytes()
 
