@@ -26,7 +26,7 @@ PERMUTATIONS = 64
 #: Words per shingle: three words rarely repeat between distinct stories on one topic.
 SHINGLE = 3
 #: Estimated Jaccard similarity from which two articles are copies (bench/news_bench.py measures it).
-THRESHOLD = 0.6
+THRESHOLD = 0.5
 _WORD = re.compile(r"\w+")
 
 
