@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,26 @@ def test_related_command_in_text_and_json(archive: Path) -> None:
     assert missing.exit_code == 1
     assert "no article with id 'no-such-article'" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_related_and_no_fold_in_a_real_process(news: tuple[Path, Path], searchkit_exe: Path) -> None:
+    _, index_dir = news
+    unfolded = subprocess.run(
+        [searchkit_exe, "search", "bo cong an", "--no-fold", "--json", "--index", str(index_dir)],
+        capture_output=True,
+        text=True,
+    )
+    assert unfolded.returncode == 0, unfolded.stderr
+    assert len(json.loads(unfolded.stdout)["hits"]) == 3
+    related = subprocess.run(
+        [searchkit_exe, "related", SEED_ENGINEERS, "--json", "--index", str(index_dir)], capture_output=True, text=True
+    )
+    assert related.returncode == 0, related.stderr
+    (meeting,) = json.loads(related.stdout)["related"]  # the meeting and its copy: one story
+    assert {meeting["id"], *meeting["similar"]} == {SEED_MEETING, COPY}
+    missing = subprocess.run(
+        [searchkit_exe, "related", "nowhere.txt", "--index", str(index_dir)], capture_output=True, text=True
+    )
+    assert missing.returncode == 1
+    assert missing.stdout == ""
+    assert missing.stderr.count("\n") == 1 and "nowhere.txt" in missing.stderr
