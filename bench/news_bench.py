@@ -191,10 +191,11 @@ def folding_by_search(index: Index, articles: list[Story], topics: int) -> tuple
 def folding_all_pairs(index: Index, articles: list[Story], threshold: float) -> tuple[float, float]:
     """Precision and recall of ``similarity.fold`` over every article at once, at ``threshold``."""
     stories = _story_of(articles)
-    stored = list(index.searcher.engine.all_stored())
-    random.Random(3).shuffle(stored)
-    ids = [str(s["id"]) for s in stored]
-    groups = similarity.fold([s.get("minhash") for s in stored], threshold)  # type: ignore[misc]
+    engine = index.searcher.engine
+    docnums = np.flatnonzero(engine.live).tolist()
+    random.Random(3).shuffle(docnums)
+    ids = [str(i) for i in engine.column_values("id", docnums)]
+    groups = similarity.fold(engine.column_values("minhash", docnums), threshold)  # type: ignore[arg-type]
     predicted = _pairs([[ids[row] for row in group] for group in groups])
     truth = {frozenset((a, b)) for a, b in itertools.combinations(ids, 2) if stories[a] == stories[b]}
     return _scores(predicted, truth)
@@ -203,10 +204,12 @@ def folding_all_pairs(index: Index, articles: list[Story], threshold: float) -> 
 def margins(index: Index, articles: list[Story]) -> tuple[float, float]:
     """The highest estimated Jaccard between distinct stories, and the lowest between an original and its copy."""
     stories = _story_of(articles)
-    stored = list(index.searcher.engine.all_stored())
-    matrix, _ = similarity.as_matrix([s.get("minhash") for s in stored])  # type: ignore[misc]
-    keys = np.array([hash(stories[str(s["id"])]) for s in stored])
-    originals = np.array(["-copy" not in str(s["id"]) for s in stored])
+    engine = index.searcher.engine
+    docnums = np.flatnonzero(engine.live).tolist()
+    stored = [str(i) for i in engine.column_values("id", docnums)]
+    matrix, _ = similarity.as_matrix(engine.column_values("minhash", docnums))  # type: ignore[arg-type]
+    keys = np.array([hash(stories[i]) for i in stored])
+    originals = np.array(["-copy" not in i for i in stored])
     distinct, copies = 0.0, 1.0
     for row in range(len(stored)):
         estimated = (matrix[row + 1 :] == matrix[row]).mean(axis=1)

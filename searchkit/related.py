@@ -69,7 +69,6 @@ def related(engine: Engine, article: StoredArticle, limit: int = 5) -> list[Hit]
     docnum = engine.document_number("id", article.id)
     if docnum is None:
         raise ArticleNotFound(article.id)
-    stored = engine.stored(docnum)
     terms = significant_terms(engine, article_fields(article))
     if not terms:
         return []
@@ -82,7 +81,7 @@ def related(engine: Engine, article: StoredArticle, limit: int = 5) -> list[Hit]
     allowed[docnum] = False
     ranked = engine.rank(found, limit=limit * CANDIDATES_PER_HIT, allowed=allowed)
     candidates = [engine.stored(number) for number in ranked.docnums]
-    groups = similarity.fold([stored.get("minhash"), *(c.get("minhash") for c in candidates)])  # type: ignore[misc]
+    groups = similarity.fold(engine.column_values("minhash", [docnum, *ranked.docnums]))  # type: ignore[arg-type]
     hits = []
     for group in groups[1:]:  # the first story is the article's own, with its copies
         head, *copies = (row - 1 for row in group)

@@ -201,19 +201,18 @@ class Searcher:
                 ranked = self.engine.rank(found, allowed=allowed, runs=runs, **page_args)
                 words_matched = (best, len(relaxed.words))
         suggestion = did_you_mean(self.engine, parsed) if ranked.total == 0 or words_matched else None
-        stored = {docnum: self.engine.stored(docnum) for docnum in ranked.docnums}
         scores = dict(zip(ranked.docnums, ranked.scores, strict=True))
         stories = None
         if fold:
-            groups = similarity.fold([stored[docnum].get("minhash") for docnum in ranked.docnums])  # type: ignore[misc]
+            groups = similarity.fold(self.engine.column_values("minhash", ranked.docnums))  # type: ignore[arg-type]
             stories = ranked.total - (len(ranked.docnums) - len(groups))
             page_groups = [[ranked.docnums[row] for row in group] for group in groups[(page - 1) * limit :][:limit]]
         else:
             page_groups = [[docnum] for docnum in ranked.docnums]
         hits = []
         for number, (docnum, *copies) in enumerate(page_groups, start=1):
-            hit = make_hit(stored[docnum], scores[docnum], (page - 1) * limit + number, parsed)
-            hit.similar = [str(stored[copy]["id"]) for copy in copies]
+            hit = make_hit(self.engine.stored(docnum), scores[docnum], (page - 1) * limit + number, parsed)
+            hit.similar = [str(copy_id) for copy_id in self.engine.column_values("id", copies)]
             hits.append(hit)
         return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion, stories)
 

@@ -130,6 +130,7 @@ class Engine:
         self.stats = CollectionStats(self.size, {name: float(totals[name]) for name in text_fields}, self)
         self.average_length = self.stats.average_lengths()
         self._postings_cache: dict[tuple[str, str], list[tuple[int, sp.Postings]]] = {}
+        self._column_readers: dict[str, object] = {}
 
     def close(self) -> None:
         for arrays in self.arrays:
@@ -194,6 +195,13 @@ class Engine:
             combined.mask |= found.mask
             combined.score += found.score
         return combined
+
+    def column_values(self, name: str, docnums: Iterable[int]) -> list[object]:
+        """A column's values for some documents, without reading their stored fields."""
+        if name not in self._column_readers:
+            self._column_readers[name] = self.reader.column_reader(name)
+        reader = self._column_readers[name]
+        return [reader[docnum] for docnum in docnums]
 
     def all_stored(self) -> Iterable[dict[str, object]]:
         return (dict(s) for s in self.searcher.all_stored_fields())
