@@ -113,6 +113,7 @@ class Engine:
         self.dates = _concat([c.dates for c in columns], np.int64)
         self.deleted = _concat([sp.deleted_mask(leaf) for leaf, _ in self.leaves], bool)
         self.live = ~self.deleted
+        self._column_readers: dict[str, object] = {}
         self.facet_values: dict[str, list[str]] = {}
         self.facet_codes: dict[str, np.ndarray] = {}
         for name in facet_columns:
@@ -130,7 +131,6 @@ class Engine:
         self.stats = CollectionStats(self.size, {name: float(totals[name]) for name in text_fields}, self)
         self.average_length = self.stats.average_lengths()
         self._postings_cache: dict[tuple[str, str], list[tuple[int, sp.Postings]]] = {}
-        self._column_readers: dict[str, object] = {}
 
     def close(self) -> None:
         for arrays in self.arrays:
