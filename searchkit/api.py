@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from searchkit.indexer import IndexSummary, index_paths
-from searchkit.search import Searcher, SearchResults, Stats, StoredArticle, stats
+from searchkit.search import Hit, Searcher, SearchResults, Stats, StoredArticle, stats
 
 
 class Index:
@@ -56,13 +56,23 @@ class Index:
         page: int = 1,
         sort: str = "relevance",
         facets: bool = False,
+        fold: bool = True,
     ) -> SearchResults:
-        """One page of ranked hits for ``query`` (the CLI's query language); ``sort`` is one of SORTS."""
-        return self.searcher.search(query, limit=limit, page=page, sort=sort, facets=facets)
+        """One page of ranked hits for ``query`` (the CLI's query language); ``sort`` is one of SORTS.
+
+        ``fold`` puts near-duplicates under the best-ranked copy (``Hit.similar``); False lists every copy.
+        """
+        return self.searcher.search(query, limit=limit, page=page, sort=sort, facets=facets, fold=fold)
 
     def get(self, article_id: str) -> StoredArticle:
         """The stored article with ``article_id``, or the one whose path ``search`` printed."""
         return self.searcher.get(article_id)
+
+    def related(self, article_id: str, limit: int = 5) -> list[Hit]:
+        """The ``limit`` articles most like this one (id or printed path), its near-duplicates left out."""
+        from searchkit.related import related
+
+        return related(self.searcher.engine, self.get(article_id), limit)
 
     def articles(self) -> Iterator[StoredArticle]:
         """Every live article, newest first (undated last)."""

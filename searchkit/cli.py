@@ -275,6 +275,12 @@ def index_command(
     multiple=True,
     help="Count the whole result set by author, month or year (repeatable; text and json).",
 )
+@click.option(
+    "--fold/--no-fold",
+    default=True,
+    show_default=True,
+    help="Fold near-duplicate articles (the same story re-titled or trimmed) under the best-ranked copy.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing: only the exit code says whether something matched.")
 @color_option
 @exit_codes(runtime=2)
@@ -287,6 +293,7 @@ def search_command(
     output_format: str | None,
     as_json: bool,
     facets: tuple[str, ...],
+    fold: bool,
     quiet: bool,
     color: str,
 ) -> int:
@@ -302,6 +309,7 @@ def search_command(
     \b
     Example:
       searchkit search "bo cong an"
+      searchkit search "bão Yagi" --no-fold
       searchkit search '"an ninh quốc gia" date:2020'
       searchkit search 'title:hội nghị AND date:[2020-01 to 2020-06]'
       searchkit search 'author:"nguyen ngoc"' --format json --facet year
@@ -317,7 +325,12 @@ def search_command(
     output_format = "json" if as_json else output_format or "text"
     with Index(index_dir) as index:
         results = index.search(
-            _check_text_argument(query), limit=limit, page=page, sort=sort, facets=bool(facets) and not quiet
+            _check_text_argument(query),
+            limit=limit,
+            page=page,
+            sort=sort,
+            facets=bool(facets) and not quiet,
+            fold=fold and not quiet,
         )
     if not quiet:
         scored = sort == "relevance"
@@ -358,6 +371,36 @@ def show_command(article_id: str, index_dir: Path, as_json: bool, color: str) ->
         print_json(article_json(stored))
     else:
         click.echo(article_text(stored), color=use_color(color))
+
+
+# ---------------------------------------------------------------- related
+
+
+@cli.command("related")
+@click.argument("article_id", metavar="ID_OR_PATH")
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=5, show_default=True, help="Articles to list.")
+@json_option
+@color_option
+@errors_as_exit_codes
+def related_command(article_id: str, index_dir: Path, limit: int, as_json: bool, color: str) -> None:
+    """Articles on the same subject as one article (id or printed path), its copies left out.
+
+    \b
+    Example:
+      searchkit related seeds/004_a55b611e2d2fcdac.txt
+      searchkit related 004_a55b611e2d2fcdac.txt --json -n 10
+    """
+    from searchkit.api import Index
+    from searchkit.render import related_json, related_text
+
+    with Index(index_dir) as index:
+        article = index.get(_check_text_argument(article_id))
+        hits = index.related(article.id, limit=limit)
+    if as_json:
+        print_json(related_json(article, hits))
+    else:
+        click.echo(related_text(article, hits), color=use_color(color))
 
 
 # ---------------------------------------------------------------- stats

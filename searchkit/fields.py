@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchkit.articles import Article
+from searchkit.similarity import signature
 
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: The fingerprint of :data:`FIELDS` each schema version was released with.
-SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f"}
+SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f", "2": "7a4a49b39921"}
 
-#: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored.
+#: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored (or only a column).
 TEXT, ID, DATE, STORED = "text", "id", "date", "stored"
 
 
@@ -67,6 +68,9 @@ FIELDS: tuple[Field, ...] = (
     Field("month", ID, _date_part(7), queryable=True, column=True, facet="month"),
     Field("url", STORED, lambda a: a.url),
     Field("content_hash", ID, lambda a: a.content_hash, column=True),
+    #: The MinHash of the body (searchkit.similarity), to fold near-duplicates in results: a column
+    #: only, since a search reads it for 30 or more articles and stored fields are read whole.
+    Field("minhash", STORED, signature, stored=False, column=True),
 )
 
 

@@ -51,12 +51,14 @@ def hit_json(hit: Hit, scored: bool = True) -> dict[str, Any]:
         "author": hit.author or None,
         "snippet": snippet,
         "highlights": highlights,
+        "similar": hit.similar,
     }
 
 
 def next_page(results: SearchResults) -> int | None:
-    """The page after this one, or None when this is the last page with hits."""
-    return results.page + 1 if results.page * results.limit < results.total else None
+    """The page after this one, or None when this is the last page with hits (of stories, when folded)."""
+    shown_total = results.total if results.stories is None else results.stories
+    return results.page + 1 if results.page * results.limit < shown_total else None
 
 
 def facet_counts(results: SearchResults, names: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -84,6 +86,7 @@ def results_json(results: SearchResults, scored: bool = True, facets: Iterable[s
     return {
         "query": results.query,
         "total": results.total,
+        "stories": results.stories,
         "page": results.page,
         "limit": results.limit,
         "next_page": next_page(results),
@@ -136,6 +139,8 @@ def results_text(results: SearchResults, scored: bool = True, facets: Iterable[s
     last = first + len(results.hits) - 1
     noun = "article matches" if results.total == 1 else "articles match"
     header = f"{results.total} {noun} {results.query!r} (showing {first}–{last})"
+    if results.stories is not None and results.stories != results.total:
+        header = f"{results.total} articles, {results.stories} stories match {results.query!r} (showing {first}–{last})"
     if results.words_matched is not None:
         found, words = results.words_matched
         noun = "article has" if results.total == 1 else "articles have"
@@ -145,7 +150,8 @@ def results_text(results: SearchResults, scored: bool = True, facets: Iterable[s
         )
     lines = [header + suggestion, ""]
     for hit in results.hits:
-        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True))
+        copies = f" (+{len(hit.similar)} similar)" if hit.similar else ""
+        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True) + copies)
         meta = [hit.date or "undated"]
         if hit.author:
             meta.append(hit.author)
@@ -155,6 +161,30 @@ def results_text(results: SearchResults, scored: bool = True, facets: Iterable[s
             lines.append("   " + re.sub(r"\s*\n\s*", " ", segments_terminal(hit.snippet)))
         lines.append("")
     lines.extend(_facets_text(results, facets))
+    return "\n".join(lines).rstrip()
+
+
+def related_json(article: StoredArticle, hits: list[Hit]) -> dict[str, Any]:
+    """The article asked about (id, path, title) and its related articles, as search hits."""
+    return {
+        "id": article.id,
+        "path": article.path,
+        "title": article.title,
+        "related": [hit_json(hit) for hit in hits],
+    }
+
+
+def related_text(article: StoredArticle, hits: list[Hit]) -> str:
+    """The related articles for a terminal, each with what ``show`` takes."""
+    lines = ["Related to " + click.style(article.title or article.id, bold=True) + ":", ""]
+    if not hits:
+        return "No articles related to " + (article.title or article.id) + "."
+    for hit in hits:
+        copies = f" (+{len(hit.similar)} similar)" if hit.similar else ""
+        lines.append(f"{hit.rank}. " + click.style(hit.title or hit.id, bold=True) + copies)
+        meta = [hit.date or "undated", *([hit.author] if hit.author else []), shown(show_key(hit))]
+        lines.append("   " + " · ".join(meta) + f"  [score {hit.score:.2f}]")
+        lines.append("")
     return "\n".join(lines).rstrip()
 
 

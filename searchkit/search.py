@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from searchkit import fields
+from searchkit import fields, similarity
 from searchkit.backend.engine import Engine
 from searchkit.backend.query import ParsedQuery, Relaxed, check_wildcards, matching_part, parse, run_shingles
 from searchkit.backend.storage import build_schema, index_size, open_index
@@ -26,6 +26,9 @@ from searchkit.spelling import did_you_mean
 SORTS = ("relevance", "date")
 #: What ``facets=True`` counts over every match.
 FACETS = ("month", "year", "author")
+#: Near-duplicates are looked for among the first ``page * limit * FOLD_WINDOW`` ranked matches only:
+#: enough for a page whose hits have two copies each, at the cost of reading that many stored articles.
+FOLD_WINDOW = 3
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Hit:
     date: str | None
     author: str
     snippet: Segments
+    #: Ids of the near-duplicates folded under this hit (searchkit.similarity), best-ranked first.
+    similar: list[str] = field(default_factory=list)
 
     @property
     def snippet_text(self) -> str:
@@ -60,6 +65,8 @@ class SearchResults:
     words_matched: tuple[int, int] | None = None
     #: The query with the words the index has never seen corrected, when some were.
     did_you_mean: str | None = None
+    #: Matches less the copies folded under a hit (None when not folded); see :meth:`Searcher.search`.
+    stories: int | None = None
 
 
 @dataclass
@@ -120,6 +127,20 @@ def make_snippet(stored: dict[str, object], parsed: ParsedQuery) -> Segments:
     return leading_text(str(stored.get("body") or ""))
 
 
+def make_hit(stored: dict[str, object], score: float, rank: int, parsed: ParsedQuery) -> Hit:
+    """A hit from the article's stored fields, with the snippet for ``parsed``."""
+    return Hit(
+        rank=rank,
+        score=round(score, 4),
+        id=str(stored["id"]),
+        path=str(stored.get("path", "")),
+        title=str(stored.get("title", "")),
+        date=str(stored.get("date_text") or "") or None,
+        author=str(stored.get("author", "")),
+        snippet=make_snippet(stored, parsed),
+    )
+
+
 class Searcher:
     """An open index, for many searches: the CLI opens one per command, a benchmark keeps one."""
 
@@ -144,13 +165,15 @@ class Searcher:
         page: int = 1,
         sort: str = "relevance",
         facets: bool = False,
+        fold: bool = True,
     ) -> SearchResults:
         """Run ``text`` against the index and return one page of ranked hits.
 
         ``sort="relevance"`` ranks by score, newer first among equal scores, and
         in a query typed with marks the articles with every word as typed first;
         ``sort="date"`` lists newest first.  ``facets`` counts months, years and
-        authors over every match.
+        authors over every match.  ``fold`` puts near-duplicates under the
+        best-ranked copy (:meth:`_folded`); ``fold=False`` lists every copy.
         """
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
@@ -163,8 +186,8 @@ class Searcher:
         # A list sorted by date has no use for the clauses that only rank.
         found = self.engine.evaluate(parsed.matching() if by_date else parsed.tree)
         page_args = {
-            "limit": limit,
-            "offset": (page - 1) * limit,
+            "limit": page * limit * FOLD_WINDOW if fold else limit,
+            "offset": 0 if fold else (page - 1) * limit,
             "by_date": by_date,
             "facets": FACETS if facets else (),
         }
@@ -178,22 +201,20 @@ class Searcher:
                 ranked = self.engine.rank(found, allowed=allowed, runs=runs, **page_args)
                 words_matched = (best, len(relaxed.words))
         suggestion = did_you_mean(self.engine, parsed) if ranked.total == 0 or words_matched else None
+        scores = dict(zip(ranked.docnums, ranked.scores, strict=True))
+        stories = None
+        if fold:
+            groups = similarity.fold(self.engine.column_values("minhash", ranked.docnums))  # type: ignore[arg-type]
+            stories = ranked.total - (len(ranked.docnums) - len(groups))
+            page_groups = [[ranked.docnums[row] for row in group] for group in groups[(page - 1) * limit :][:limit]]
+        else:
+            page_groups = [[docnum] for docnum in ranked.docnums]
         hits = []
-        for number, (docnum, score) in enumerate(zip(ranked.docnums, ranked.scores, strict=True), start=1):
-            stored = self.engine.stored(docnum)
-            hits.append(
-                Hit(
-                    rank=(page - 1) * limit + number,
-                    score=round(score, 4),
-                    id=str(stored["id"]),
-                    path=str(stored.get("path", "")),
-                    title=str(stored.get("title", "")),
-                    date=str(stored.get("date_text") or "") or None,
-                    author=str(stored.get("author", "")),
-                    snippet=make_snippet(stored, parsed),
-                )
-            )
-        return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion)
+        for number, (docnum, *copies) in enumerate(page_groups, start=1):
+            hit = make_hit(self.engine.stored(docnum), scores[docnum], (page - 1) * limit + number, parsed)
+            hit.similar = [str(copy_id) for copy_id in self.engine.column_values("id", copies)]
+            hits.append(hit)
+        return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion, stories)
 
     def get(self, article_id: str) -> StoredArticle:
         """The stored article with ``article_id``, or the one whose path (as ``search`` prints it) is that."""

@@ -228,5 +228,6 @@ def test_an_index_that_took_fuzzed_files_stays_searchable(
     random.seed()  # hypothesis seeds Python's random per example: Whoosh's segment names would repeat
     summary = index_paths([corpus], index_dir, workers=1)
     assert all(reason and "\n" not in reason for _, reason in summary.skipped)
-    assert SEED_MEETING in [hit.id for hit in search(index_dir, "bo cong an", limit=100).hits]
+    hits = search(index_dir, "bo cong an", limit=100).hits
+    assert SEED_MEETING in [found for hit in hits for found in (hit.id, *hit.similar)]  # or folded under a fuzzed copy
     assert search(index_dir, "bão OR mưa OR tin").total >= 0

@@ -115,6 +115,7 @@ class Engine:
         self.dates = _concat([c.dates for c in columns], np.int64)
         self.deleted = _concat([sp.deleted_mask(leaf) for leaf, _ in self.leaves], bool)
         self.live = ~self.deleted
+        self._column_readers: dict[str, object] = {}
         self.facet_values: dict[str, list[str]] = {}
         self.facet_codes: dict[str, np.ndarray] = {}
         for name in facet_columns:
@@ -187,6 +188,29 @@ class Engine:
         """The stored fields of the live document whose ``fieldname`` (an ID field) is ``value``."""
         found = self.searcher.document(**{fieldname: value})
         return dict(found) if found is not None else None
+
+    def document_number(self, fieldname: str, value: str) -> int | None:
+        """The number of the live document whose ``fieldname`` (an ID field) is ``value``."""
+        return self.searcher.document_number(**{fieldname: value})
+
+    def any_of(self, terms: Iterable[tuple[str, str, float]]) -> Match:
+        """The documents holding any of the weighted ``(field, term, boost)``, their BM25F scores summed.
+
+        What "more like this" asks: an OR of many terms, without building a query tree.
+        """
+        combined = self.empty()
+        for fieldname, text, boost in terms:
+            found = self.term(fieldname, text, boost)
+            combined.mask |= found.mask
+            combined.score += found.score
+        return combined
+
+    def column_values(self, name: str, docnums: Iterable[int]) -> list[object]:
+        """A column's values for some documents, without reading their stored fields."""
+        if name not in self._column_readers:
+            self._column_readers[name] = self.reader.column_reader(name)
+        reader = self._column_readers[name]
+        return [reader[docnum] for docnum in docnums]
 
     def all_stored(self) -> Iterable[dict[str, object]]:
         return (dict(s) for s in self.searcher.all_stored_fields())

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, SoftFileLock, Timeout
 from whoosh import fields as wf
+from whoosh.columns import VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex, clean_files
@@ -38,7 +39,7 @@ def _whoosh_field(field: fields.Field, analyzer: object) -> object:
         return wf.ID(stored=field.stored, unique=field.unique, sortable=field.column)
     if field.kind == fields.DATE:
         return wf.DATETIME(stored=field.stored, sortable=field.column)
-    return wf.STORED()
+    return wf.COLUMN(VarBytesColumn()) if field.column else wf.STORED()
 
 
 def build_schema() -> wf.Schema:
