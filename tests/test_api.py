@@ -49,3 +49,13 @@ def test_add_updates_what_the_next_search_sees(tmp_path: Path) -> None:
 def test_a_bad_sort_is_a_query_error(seeds_index: Path) -> None:
     with Index(seeds_index) as index, pytest.raises(QueryError, match="unknown sort"):
         index.search("bo cong an", sort="size")
+
+
+def test_an_index_with_no_article_yet_is_searched_and_counted(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("\n", encoding="utf-8")
+    with Index(tmp_path / "index") as index:
+        index.add([folder], workers=1)
+        assert index.search("bo cong an").total == 0
+        assert index.stats().articles == 0

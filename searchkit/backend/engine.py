@@ -101,7 +101,10 @@ class Engine:
         self.reader = self.searcher.reader()
         self.text_fields = text_fields
         facet_columns = field_facets()
-        self.leaves: list[tuple[SegmentReader, int]] = list(self.reader.leaf_readers())
+        # An index with no documents yet has an EmptyReader, no segment.
+        self.leaves: list[tuple[SegmentReader, int]] = [
+            (leaf, offset) for leaf, offset in self.reader.leaf_readers() if isinstance(leaf, SegmentReader)
+        ]
         self.size = self.reader.doc_count_all()
         self.arrays = [sp.ensure_arrays(index_dir, leaf, text_fields, facet_columns) for leaf, _ in self.leaves]
         if not _decoder_checked and self.leaves:
@@ -207,6 +210,9 @@ class Engine:
 
     def column_values(self, name: str, docnums: Iterable[int]) -> list[object]:
         """A column's values for some documents, without reading their stored fields."""
+        docnums = list(docnums)
+        if not docnums:  # also spares an index with no segment yet, whose reader has no columns
+            return []
         if name not in self._column_readers:
             self._column_readers[name] = self.reader.column_reader(name)
         reader = self._column_readers[name]
