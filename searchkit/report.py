@@ -175,7 +175,8 @@ def _facet_searches(text: str, months: list[str], authors: list[str]) -> Iterabl
 def _section(index: Index, site: Site, number: int, text: str, limit: int) -> dict[str, Any]:
     """One query's hits, facets over all its matches, and the top hits of each frequent facet value."""
     anchor = f"q{number}"
-    results = index.search(text, limit=limit, facets=True)
+    # The report lists every copy as its own hit until it can show them folded under one (issue 17).
+    results = index.search(text, limit=limit, facets=True, fold=False)
     terms = {name: query_terms(text, name) for name in ("title", "captions", "body")}
     label = f"Kết quả “{text}”"
 
@@ -198,7 +199,7 @@ def _section(index: Index, site: Site, number: int, text: str, limit: int) -> di
             if shown >= min(counts[value], FACET_HITS, limit):
                 continue  # the page already holds this value's top hits
             try:
-                narrowed = index.search(query, limit=min(limit, FACET_HITS))
+                narrowed = index.search(query, limit=min(limit, FACET_HITS), fold=False)
             except QueryError:
                 continue
             for hit in narrowed.hits:
