@@ -1,7 +1,7 @@
-"""The on-disk index: its schema, opening it safely, and the single-writer lock.
+"""The on-disk index: its schema (from :mod:`searchkit.fields`), opening it safely, the single-writer lock.
 
-Whoosh stays behind this module and :mod:`searchkit.search`: nothing else
-imports it, so the engine could be replaced without touching the CLI.
+Part of :mod:`searchkit.backend`, the one room that knows Whoosh: everything
+outside it reads searchkit's own objects.
 """
 
 from __future__ import annotations
