@@ -27,6 +27,7 @@ from searchkit.api import Index
 from searchkit.errors import QueryError, SearchkitError
 from searchkit.findindex import FOLDER, FindIndex
 from searchkit.search import Hit, Segments, StoredArticle, highlight_text, leading_text, query_terms
+from searchkit.snippets import Marks
 
 #: Static files copied as they are from the template folders.
 ASSETS = ("style.css", "find.js")
@@ -63,7 +64,7 @@ class Listed:
     """An article that gets a page: the query words to mark and the pages that list it."""
 
     article: StoredArticle
-    terms: dict[str, frozenset[str]]
+    terms: dict[str, Marks]
     back: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -74,7 +75,7 @@ class Site:
     pages: dict[str, str] = field(default_factory=dict)
     listed: dict[str, Listed] = field(default_factory=dict)
 
-    def list_article(self, article: StoredArticle, terms: dict[str, frozenset[str]], label: str, href: str) -> None:
+    def list_article(self, article: StoredArticle, terms: dict[str, Marks], label: str, href: str) -> None:
         entry = self.listed.setdefault(article.id, Listed(article, terms))
         if all(back["href"] != href for back in entry.back):
             entry.back.append({"label": label, "href": href})
@@ -144,7 +145,7 @@ def _article_view(entry: Listed) -> dict[str, Any]:
     article, terms = entry.article, entry.terms
 
     def marked(name: str, text: str) -> Segments:
-        return highlight_text(text, terms.get(name, frozenset()), whole=True) or [(text, False)]
+        return highlight_text(text, terms.get(name, Marks()), whole=True) or [(text, False)]
 
     return {
         "id": article.id,
@@ -177,7 +178,7 @@ def _section(index: Index, site: Site, number: int, text: str, limit: int) -> di
     anchor = f"q{number}"
     # The report lists every copy as its own hit until it can show them folded under one (issue 17).
     results = index.search(text, limit=limit, facets=True, fold=False)
-    terms = {name: query_terms(text, name) for name in ("title", "captions", "body")}
+    terms = query_terms(text, ("title", "captions", "body"))
     label = f"Kết quả “{text}”"
 
     def listed(hit: Hit, extra: bool) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,9 +107,10 @@ class Stats:
     top_authors: list[tuple[str, int]]
 
 
-def query_terms(text: str, fieldname: str) -> Marks:
-    """What highlighting marks in ``fieldname`` for the query ``text``."""
-    return parse(text, build_schema()).marks(fieldname)
+def query_terms(text: str, fieldnames: Iterable[str]) -> dict[str, Marks]:
+    """What highlighting marks in each of ``fieldnames`` for the query ``text`` (parsed once)."""
+    parsed = parse(text, build_schema())
+    return {name: parsed.marks(name) for name in fieldnames}
 
 
 def highlight_text(text: str, marks: Marks, whole: bool = False) -> Segments:

@@ -339,7 +339,7 @@ class Engine:
         words = list(q.words)
         candidates = self.live.copy()
         for word in words:
-            candidates &= self.term(q.fieldname, word).mask
+            candidates &= self._holding(q.fieldname, word)
         counts = np.zeros(self.size)
         wanted = np.flatnonzero(candidates)
         if len(wanted):
