@@ -132,11 +132,28 @@ def publish(table: str, path: Path | None, name: str) -> None:
         replace_section(path, name, table)
 
 
+def _write_path_modules() -> list[Path]:
+    """The source files of what writes an index: the modules ``searchkit.indexer`` loads."""
+    script = (
+        "import sys, searchkit.indexer\n"
+        "for name, module in sorted(sys.modules.items()):\n"
+        "    if name.split('.')[0] == 'searchkit' and getattr(module, '__file__', None):\n"
+        "        print(module.__file__)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    return [Path(line) for line in out.splitlines()]
+
+
 def code_stamp(package: Path = ROOT / "searchkit") -> str:
-    """A short hash of a package's sources: a cached index built by other code is not reused."""
+    """A short hash of the code that writes an index (and the package's data files).
+
+    A cached index built by other indexing code is not reused; a change to the
+    search side alone (engine, ranking, snippets) measures the same index again.
+    """
     digest = hashlib.blake2b(digest_size=6)
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    data = [p for p in package.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
+    for path in sorted(set(_write_path_modules()) | set(data)):
+        digest.update(path.resolve().relative_to(package.resolve()).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -36,6 +36,7 @@ from common import (
     machine,
     replace_section,
     run_measured,
+    searchkit_index,
 )
 
 from searchkit.articles import Article
@@ -211,10 +212,7 @@ def main() -> int:
     for size in args.sizes:
         folder = corpus(size)
         size_start = len(sections)
-        index_dir = RESULTS / f"index-{size}"
-        if not (index_dir / "searchkit-files.json").exists():
-            built = run_measured([*SEARCHKIT, "index", str(folder), "--index", str(index_dir), "--quiet"])
-            assert built.returncode == 0
+        index_dir = searchkit_index([folder], folder.name)
         articles = load_articles(folder)
         queries = draw_queries(articles)
         db = fts5_database(articles * args.replicate)
