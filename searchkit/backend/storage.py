@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, SoftFileLock, Timeout
 from whoosh import fields as wf
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
@@ -201,6 +200,8 @@ def write_lock(index_dir: Path, wait: float = 0.0, on_wait: object = None) -> It
     callable) is told once when another run holds the lock.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock, SoftFileLock, Timeout  # here: a search never locks, so never pays its import
+
     native = FileLock is not SoftFileLock
     lock = FileLock(index_dir / LOCK_FILE, on_acquired=_write_pid if native else None, poll_interval=0.1)
     try:
