@@ -15,6 +15,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
@@ -222,6 +223,25 @@ def test_a_phrase_of_four_words_reads_positions(grown_index: Path) -> None:
             assert spaced.search(fold(" ".join([stored.title, stored.body, *stored.captions]).lower())), hit.id
         reordered = searcher.search('"' + " ".join([words[1], words[0], *words[2:]]) + '"', limit=1000, fold=False)
         assert article["id"] not in [hit.id for hit in reordered.hits]
+
+
+def test_positions_kept_in_the_array_files_are_those_of_the_segments(grown_index: Path) -> None:
+    with Searcher(grown_index) as searcher:
+        engine = searcher.engine
+        everyone = np.arange(engine.size)
+        kept = [
+            key.split("\x00")
+            for arrays in engine.arrays
+            if arrays is not None
+            for key, entry in arrays.terms.items()
+            if entry[4]  # the term's positions are in the file
+        ]
+        assert len(kept) > 50, "frequent shingles keep their positions in the array file"
+        for fieldname, text in random.Random(3).sample(kept, 50):
+            from_blocks = [
+                (doc << 32) + at for doc, found in engine._occurrences(fieldname, text, everyone) for at in found
+            ]
+            assert engine.position_keys(fieldname, text, everyone).tolist() == from_blocks, text
 
 
 def test_array_files_are_a_cache_rebuilt_when_missing_or_damaged(grown_index: Path, tmp_path: Path) -> None:

@@ -358,7 +358,7 @@ class Engine:
         return match
 
     def _adjacent_counts(self, fieldname: str, words: list[str], docnums: np.ndarray) -> np.ndarray:
-        """How often ``words`` stand side by side, in order, in each of ``docnums``: whole arrays, no loop per document."""
+        """How often ``words`` stand side by side, in order, in each of ``docnums``: arrays, no loop per document."""
         starts = self.position_keys(fieldname, words[0], docnums)
         for distance, word in enumerate(words[1:], start=1):
             if not len(starts):
@@ -369,17 +369,23 @@ class Engine:
     def _occurrences(self, fieldname: str, text: str, docnums: np.ndarray) -> Iterator[tuple[int, list[int]]]:
         """(global document number, positions) of a term in each of ``docnums`` (sorted) that holds it."""
         for leaf, offset in self.leaves:
-            local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())] - offset
-            if not len(local):
-                continue
-            read = sp.read_from_segment(leaf, fieldname, text, with_positions=True)
-            if read is None:
-                continue
-            postings, values = read
-            at = np.minimum(np.searchsorted(postings.ids, local), len(postings.ids) - 1)
-            held = postings.ids[at] == local
-            for doc, index in zip(local[held].tolist(), at[held].tolist(), strict=True):
-                yield doc + offset, sp.decode_positions(values[index])
+            local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())]
+            if len(local):
+                yield from self._segment_occurrences(leaf, offset, fieldname, text, local)
+
+    def _segment_occurrences(
+        self, leaf: SegmentReader, offset: int, fieldname: str, text: str, docnums: np.ndarray
+    ) -> Iterator[tuple[int, list[int]]]:
+        """The same for one segment's ``docnums`` (global numbers), decoded from its blocks."""
+        read = sp.read_from_segment(leaf, fieldname, text, with_positions=True)
+        if read is None:
+            return
+        postings, values = read
+        local = docnums - offset
+        at = np.minimum(np.searchsorted(postings.ids, local), len(postings.ids) - 1)
+        held = postings.ids[at] == local
+        for doc, index in zip(local[held].tolist(), at[held].tolist(), strict=True):
+            yield doc + offset, sp.decode_positions(values[index])
 
     def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> dict[int, np.ndarray]:
         """Positions of a term in each of ``docnums`` that holds it."""
@@ -398,11 +404,34 @@ class Engine:
     # ------------------------------------------------------------ ranking
 
     def position_keys(self, fieldname: str, text: str, docnums: np.ndarray) -> np.ndarray:
-        """Each occurrence of a term in ``docnums`` (sorted) as one sorted number, ``document << 32 | position``."""
-        keys = [
-            (doc << 32) + position for doc, found in self._occurrences(fieldname, text, docnums) for position in found
-        ]
-        return np.array(keys, dtype=np.int64)
+        """Each occurrence of a term in ``docnums`` (sorted) as one sorted number, ``document << 32 | position``.
+
+        Frequent shingles' positions come from the array files as whole arrays;
+        other terms' are decoded from Whoosh's blocks, one document at a time.
+        """
+        parts = []
+        for arrays, (leaf, offset) in zip(self.arrays, self.leaves, strict=True):
+            local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())]
+            if not len(local):
+                continue
+            kept = arrays.positions(fieldname, text) if arrays is not None else None
+            if kept is not None:
+                docs, positions = kept
+                docs = docs + offset
+                wanted = np.isin(docs, local)
+                parts.append((docs[wanted] << 32) + positions[wanted])
+            else:
+                parts.append(
+                    np.array(
+                        [
+                            (doc << 32) + at
+                            for doc, found in self._segment_occurrences(leaf, offset, fieldname, text, local)
+                            for at in found
+                        ],
+                        dtype=np.int64,
+                    )
+                )
+        return _concat(parts, np.int64)
 
     def _holding(self, fieldname: str, text: str) -> np.ndarray:
         """The documents holding a term in a field (a mask, from postings without positions)."""

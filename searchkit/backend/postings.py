@@ -43,9 +43,10 @@ from whoosh.util.times import datetime_to_long
 from whoosh.writing import CLEAR
 
 from searchkit import fields
+from searchkit.analysis import SHINGLE_SEPARATOR
 
-#: Bumped whenever the layout of a ``.skarrays`` file changes.
-ARRAYS_VERSION = 1
+#: Bumped whenever the layout of a ``.skarrays`` file changes (2: positions of frequent shingles).
+ARRAYS_VERSION = 2
 ARRAYS_SUFFIX = ".skarrays"
 _MAGIC = b"SKARRAYS"
 #: A term's postings go into the array file when it is in at least this many documents of the segment…
@@ -213,6 +214,20 @@ def _frequent_terms(reader: SegmentReader, text_fields: tuple[str, ...]) -> Iter
             yield fieldname, btext.decode("utf-8"), W3TermInfo.from_bytes(value)
 
 
+def _shingle_positions(reader: SegmentReader, fieldname: str, text: str) -> bytes:
+    """A frequent shingle's positions, every posting's in turn after its count: zlib'd uint32s.
+
+    Phrases of three or more words and the proximity ranking chain shingles by
+    position; kept here, they are read as arrays instead of one decode per document.
+    """
+    found = read_from_segment(reader, fieldname, text, with_positions=True)
+    values = found[1] if found is not None else []
+    positions = [decode_positions(value) for value in values]
+    counts = np.fromiter(map(len, positions), dtype=np.uint32, count=len(positions))
+    flat = np.fromiter(itertools.chain.from_iterable(positions), dtype=np.uint32, count=int(counts.sum()))
+    return zlib.compress(counts.tobytes() + flat.tobytes(), 1)
+
+
 def write_arrays(
     reader: SegmentReader, path: Path, text_fields: tuple[str, ...], facet_columns: dict[str, str]
 ) -> None:
@@ -233,10 +248,18 @@ def write_arrays(
                 ids_bytes = zlib.compress(deltas.tobytes(), 1)
                 dtype = "u1" if postings.weights.max(initial=0) <= 255 else "u2"
                 weight_bytes = postings.weights.astype(dtype).tobytes()
+                position_bytes = _shingle_positions(reader, fieldname, text) if SHINGLE_SEPARATOR in text else b""
                 blob.write(ids_bytes)
                 blob.write(weight_bytes)
-                directory[f"{fieldname}\x00{text}"] = (offset, len(ids_bytes), len(postings.ids), dtype)
-                offset += len(ids_bytes) + len(weight_bytes)
+                blob.write(position_bytes)
+                directory[f"{fieldname}\x00{text}"] = (
+                    offset,
+                    len(ids_bytes),
+                    len(postings.ids),
+                    dtype,
+                    len(position_bytes),
+                )
+                offset += len(ids_bytes) + len(weight_bytes) + len(position_bytes)
         columns = read_columns(reader, text_fields, facet_columns)
         meta = pickle.dumps({"terms": directory, "columns": columns}, protocol=pickle.HIGHEST_PROTOCOL)
         header = json.dumps(
@@ -294,11 +317,24 @@ class SegmentArrays:
         entry = self.terms.get(f"{fieldname}\x00{text}")
         if entry is None:
             return None
-        offset, ids_size, count, dtype = entry
+        offset, ids_size, count, dtype, _ = entry
         start = self._blob_start + offset
         deltas = np.frombuffer(zlib.decompress(self._map[start : start + ids_size]), dtype=np.uint32)
         weights = np.frombuffer(self._map, dtype=dtype, count=count, offset=start + ids_size)
         return Postings(np.cumsum(deltas, dtype=np.int64), weights.astype(np.float64))
+
+    def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A frequent shingle's (document of each occurrence, its position), or None when not kept here."""
+        entry = self.terms.get(f"{fieldname}\x00{text}")
+        if entry is None or not entry[4]:
+            return None
+        offset, ids_size, count, dtype, positions_size = entry
+        start = self._blob_start + offset + ids_size + count * np.dtype(dtype).itemsize
+        both = np.frombuffer(zlib.decompress(self._map[start : start + positions_size]), dtype=np.uint32)
+        counts, flat = both[:count], both[count:]
+        postings = self.postings(fieldname, text)
+        assert postings is not None
+        return np.repeat(postings.ids, counts), flat.astype(np.int64)
 
     def close(self) -> None:
         self._map.close()
