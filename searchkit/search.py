@@ -147,6 +147,7 @@ class Searcher:
 
     def __init__(self, index_dir: Path) -> None:
         self.ix = open_index(index_dir)
+        self.schema = self.ix.schema  # Whoosh rereads its table of contents on every ``ix.schema``
         self.engine = Engine(self.ix, index_dir, fields.text_fields())
 
     def __enter__(self) -> Searcher:
@@ -180,7 +181,7 @@ class Searcher:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         if limit < 1 or page < 1:
             raise QueryError("--limit and --page must be 1 or more")
-        parsed = parse(text, self.ix.schema)
+        parsed = parse(text, self.schema)
         check_wildcards(parsed.tree, self.engine.reader)
         by_date = sort == "date"
         first = self.engine.evaluate(parsed.exact).mask if parsed.exact is not None and not by_date else None

@@ -48,32 +48,27 @@ class Marks:
         return bool(self.exact or self.folded)
 
 
-def _folding_table() -> dict[int, str]:
-    """Each letter that folds to one ASCII letter (``Ố`` → ``o``, ``đ`` → ``d``), as a ``str.translate`` table.
-
-    The mapping is one character to one, so offsets in folded text are offsets
-    in the original: a syllable is found in any spelling by a plain pattern
-    over the folded text, which runs many times faster than classes of letters.
-    """
-    table: dict[int, str] = {}
+def _letter_classes() -> dict[str, str]:
+    """For each letter of folded text, a regex class of every letter that folds to it (``o`` → ``oóòỏõọôố…``)."""
+    classes: dict[str, set[str]] = {}
     for code in list(range(0x41, 0x7B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
         letter = chr(code)
         if not letter.isalpha():
             continue
         folded = fold(letter.lower())
         if len(folded) == 1 and folded.isascii():
-            table[code] = folded
-    return table
+            classes.setdefault(folded, set()).update({letter, letter.lower(), letter.upper()})
+    return {base: "[" + "".join(sorted(letters)) + "]" for base, letters in classes.items()}
 
 
-_FOLDING = str.maketrans(_folding_table())
+_CLASSES = _letter_classes()
 
 
 @lru_cache(maxsize=256)
 def _pattern(folded_words: frozenset[str]) -> re.Pattern[str]:
-    """Whole syllables of folded text that are one of ``folded_words``."""
-    alternatives = sorted(map(re.escape, folded_words), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    """Whole syllables of the text whose folded form is one of ``folded_words``, in any spelling or case."""
+    alternatives = sorted(("".join(_CLASSES.get(ch, re.escape(ch)) for ch in word) for word in folded_words), key=len)
+    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)")
 
 
 def matched_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
@@ -85,8 +80,9 @@ def matched_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
     if not marks or not text:
         return []
     typed_folds = {fold(word) for word in marks.exact}
-    found = _pattern(marks.folded | frozenset(typed_folds)).finditer(text.translate(_FOLDING))
-    candidates = [(m.start(), m.end(), text[m.start() : m.end()]) for m in found]
+    candidates = [
+        (m.start(), m.end(), m.group(0)) for m in _pattern(marks.folded | frozenset(typed_folds)).finditer(text)
+    ]
     exact = [canonical_syllable(word.lower()) in marks.exact for _, _, word in candidates]
     # A folded form stands for a word typed with marks only where that word's own spelling is absent.
     shadowed = {fold(word.lower()) for (_, _, word), is_exact in zip(candidates, exact, strict=True) if is_exact}
