@@ -26,7 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
+from searchkit.analysis import STOP_WORDS
 from searchkit.normalize import canonical_text, fold, nfc
 
 #: Words the page and the index split text into: runs of letters or digits (NFC).
@@ -141,6 +143,36 @@ class FindIndex:
         pair_keys = [f"{names[c // vocabulary]} {names[c % vocabulary]}" for c in codes.tolist()]
         pairs = _grouped(pair_numbers, docs[1:][inside], weights[1:][inside], None, pair_keys)
         return singles, pairs
+
+    def vectors(self, postings: tuple[Postings, Postings]) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
+        """Each article's terms (syllables, then pairs) as rows: weighted counts, BM25 weights, and function words.
+
+        What :func:`searchkit.related.related_among` reads to find every page's related articles at once.
+        """
+        singles, pairs = postings
+        width = len(singles.keys)
+        rows = np.concatenate([singles.doc, pairs.doc])
+        columns = np.concatenate([singles.term, pairs.term + width])
+        counts = np.concatenate([singles.count, pairs.count]).astype(np.float64)
+        shape = (len(self.docs), width + len(pairs.keys))
+        lengths = np.array(self.lengths, dtype=np.float64)
+        norms = K1 * (1 - B + B * lengths / (lengths.mean() if len(lengths) else 1.0))
+        frequency = np.bincount(columns, minlength=shape[1])
+        idf = np.log(1 + (len(self.docs) - frequency + 0.5) / (frequency + 0.5))
+        bm25 = idf[columns] * counts * (K1 + 1) / (counts + norms[rows])
+        stop = {fold(word) for word in STOP_WORDS}
+
+        def weak(word: str) -> bool:  # a function word, or a number (a date's day finds the same day)
+            return word in stop or not any(char.isalpha() for char in word)
+
+        excluded = np.array(
+            [weak(key) for key in singles.keys] + [any(map(weak, key.split())) for key in pairs.keys], dtype=bool
+        )
+        return (
+            sparse.csr_matrix((counts, (rows, columns)), shape=shape),
+            sparse.csr_matrix((bm25, (rows, columns)), shape=shape),
+            excluded,
+        )
 
     def write(self, folder: Path, postings: tuple[Postings, Postings] | None = None) -> int:
         """Write the scripts into ``folder``; returns the number of bytes written."""
