@@ -24,7 +24,6 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from searchkit import __version__
 from searchkit.api import Index
 from searchkit.errors import SearchkitError
-from searchkit.fields import facet_columns
 from searchkit.findindex import FOLDER, FindIndex, Postings
 from searchkit.related import related_among
 from searchkit.search import Hit, SearchResults, Segments, StoredArticle, highlight_text, leading_text, query_terms
@@ -188,9 +187,7 @@ def facet_label(name: str) -> str:
 def _facet_views(results: SearchResults) -> list[dict[str, Any]]:
     """Each facet the search counted (whatever fields define them): its most frequent values and their counts."""
     views = []
-    order = list(facet_columns())
-    for name in sorted(results.facets, key=lambda n: order.index(n) if n in order else len(order)):
-        counts = results.facets[name]
+    for name, counts in results.facets.items():
         frequent = sorted(counts, key=lambda v: (-counts[v], v))[:FACET_VALUES]
         if name in DATED:
             frequent.sort(reverse=True)
