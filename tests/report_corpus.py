@@ -46,7 +46,7 @@ SEARCH_ARTICLES = [
 
 
 _FLOOD = (
-    "Mưa lớn kéo dài từ đêm qua gây lũ quét tại huyện Bát Xát, tỉnh Lào Cai, cuốn trôi nhiều nhà dân ven suối. "
+    "Mưa to kéo dài từ đêm qua gây lũ quét tại huyện Bát Xát, tỉnh Lào Cai, cuốn trôi nhiều nhà dân ven suối. "
     "Lực lượng cứu hộ đã sơ tán hơn hai trăm hộ dân đến nơi an toàn và tiếp tục tìm kiếm người mất tích. "
     "Chính quyền địa phương cho biết nhiều tuyến đường liên xã bị sạt lở, giao thông bị chia cắt hoàn toàn. "
     "Trung tâm khí tượng thủy văn lưu ý mưa còn kéo dài trong ba ngày tới ở các tỉnh miền núi phía Bắc."
@@ -70,13 +70,13 @@ STORY_ARTICLES = [
         "id": "flood-yen-bai",
         "title": "Yên Bái khắc phục hậu quả lũ quét",
         "body": "Sau trận lũ quét, tỉnh Yên Bái huy động lực lượng cứu hộ dọn bùn đất, sửa đường bị sạt lở. "
-        "Mưa lớn khiến nhiều hộ dân ven suối phải sơ tán, giao thông liên xã bị chia cắt.",
+        "Mưa to khiến nhiều hộ dân ven suối phải sơ tán, giao thông liên xã bị chia cắt.",
         "date": "2018-04-20",
     },
     {
         "id": "flood-lai-chau",
         "title": "Lai Châu đề phòng lũ quét và sạt lở",
-        "body": "Trung tâm khí tượng thủy văn lưu ý mưa lớn, lũ quét và sạt lở đất ở các huyện vùng cao. "
+        "body": "Trung tâm khí tượng thủy văn lưu ý mưa to, lũ quét và sạt lở đất ở các huyện vùng cao. "
         "Chính quyền yêu cầu sơ tán hộ dân ven suối, lực lượng cứu hộ trực sẵn sàng.",
         "date": "2018-04-22",
     },
