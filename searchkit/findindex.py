@@ -48,6 +48,9 @@ SHARD_BYTES = 48_000
 MAX_SPELLINGS = 30
 #: Name of the folder (under ``assets/``) and of the global loader function.
 FOLDER = "find"
+#: A token's folded number and spelling bit share one int: the bit below _BIT_WIDTH, the number above.
+_BIT_WIDTH = MAX_SPELLINGS + 1
+_BIT_MASK = (1 << _BIT_WIDTH) - 1
 CALLBACK = "searchkitFind"
 
 
@@ -93,7 +96,7 @@ class FindIndex:
     lengths: list[int] = field(default_factory=list)
     spellings: list[list[str]] = field(default_factory=list)  # folded syllable number → exact spellings seen
     _keys: dict[str, int] = field(default_factory=dict)  # folded syllable → its number
-    _bits: dict[str, tuple[int, int]] = field(default_factory=dict)  # token → folded number, spelling bit
+    _bits: dict[str, int] = field(default_factory=dict)  # token → folded number and spelling bit, packed
     _words: list[np.ndarray] = field(default_factory=list)  # per field of each article: its folded numbers
     _masks: list[np.ndarray] = field(default_factory=list)  # and the spelling bit of each word
     _fields: list[tuple[int, int]] = field(default_factory=list)  # (article, weight) of each entry above
@@ -105,15 +108,17 @@ class FindIndex:
         title_words, text_words = tokens(title), tokens(body + "\n" + more)
         bits, learn = self._bits, self._learn
         for words, weight in ((title_words, TITLE_WEIGHT), (text_words, 1)):
-            looked = [bits.get(word) or learn(word) for word in words]
-            found = np.array(looked, dtype=np.int64).reshape(-1, 2)
-            self._words.append(found[:, 0])
-            self._masks.append(found[:, 1])
+            packed = np.array([bits.get(word) or learn(word) for word in words], dtype=np.int64)
+            self._words.append((packed >> _BIT_WIDTH) - 1)
+            self._masks.append(packed & _BIT_MASK)
             self._fields.append((number, weight))
         self.lengths.append(TITLE_WEIGHT * len(title_words) + len(text_words))
 
-    def _learn(self, word: str) -> tuple[int, int]:
-        """The folded number of a new token, and the bit of its exact spelling among that form's spellings."""
+    def _learn(self, word: str) -> int:
+        """The folded number of a new token and the bit of its exact spelling among that form's, packed in one int.
+
+        Never 0 (the folded number is shifted up by one), so ``bits.get(word) or learn(word)`` works.
+        """
         exact, key = forms(word)
         number = self._keys.setdefault(key, len(self._keys))
         if number == len(self.spellings):
@@ -121,7 +126,7 @@ class FindIndex:
         known = self.spellings[number]
         if exact not in known and len(known) < MAX_SPELLINGS:
             known.append(exact)
-        self._bits[word] = number, (1 << known.index(exact) if exact in known else 0)
+        self._bits[word] = ((number + 1) << _BIT_WIDTH) | (1 << known.index(exact) if exact in known else 0)
         return self._bits[word]
 
     def postings(self) -> tuple[Postings, Postings]:
@@ -212,10 +217,11 @@ def _grouped(
     terms: np.ndarray, docs: np.ndarray, weights: np.ndarray, masks: np.ndarray | None, keys: list[str]
 ) -> Postings:
     """Occurrences (term, article, weight, spelling bit) summed into postings sorted by term, then article."""
-    order = np.lexsort((docs, terms))
-    terms, docs, weights = terms[order], docs[order], weights[order]
+    combined = terms * (int(docs.max(initial=0)) + 1) + docs
+    order = np.argsort(combined, kind="stable")
+    combined, terms, docs, weights = combined[order], terms[order], docs[order], weights[order]
     new = np.ones(len(terms), dtype=bool)
-    new[1:] = (terms[1:] != terms[:-1]) | (docs[1:] != docs[:-1])
+    new[1:] = combined[1:] != combined[:-1]
     firsts = np.flatnonzero(new)
     counts = np.add.reduceat(weights, firsts) if len(firsts) else weights[:0]
     bits = np.bitwise_or.reduceat(masks[order], firsts) if masks is not None and len(firsts) else counts * 0
