@@ -15,9 +15,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from searchkit.indexer import IndexSummary, index_paths
 from searchkit.search import Hit, Searcher, SearchResults, Stats, StoredArticle, stats
+
+if TYPE_CHECKING:
+    from searchkit.indexer import IndexSummary
 
 
 class Index:
@@ -88,5 +91,7 @@ class Index:
 
     def add(self, paths: Iterable[str | os.PathLike[str]], **options: object) -> IndexSummary:
         """Index ``paths`` incrementally (see :func:`searchkit.indexer.index_paths` for ``options``)."""
+        from searchkit.indexer import index_paths  # the parsers and the writer: only when adding
+
         self.close()
         return index_paths(list(paths), self.path, **options)  # type: ignore[arg-type]

@@ -135,7 +135,7 @@ def related_among(
         if not len(weights):
             continue
         rank = weights + (counts.data[start:end] >= MIN_TERM_FREQUENCY) * weights.max()  # recurring words first
-        best = np.argsort(-rank, kind="stable")[:TERMS]
+        best = np.argpartition(-rank, TERMS)[:TERMS] if len(rank) > TERMS else np.arange(len(rank))
         best = best[weights[best] > 0]
         if len(best):
             rows += [row] * len(best)

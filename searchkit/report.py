@@ -407,10 +407,13 @@ def _publish(
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
     try:
+        made: set[Path] = set()
         for name, html in site.pages.items():
             target = building / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(html.encode("utf-8"))
         assets = building / "assets"
         assets.mkdir(exist_ok=True)
         for asset in ASSETS:
