@@ -1,8 +1,9 @@
 """The static HTML report: search results as a site that opens from disk, with no server.
 
-``index.html`` holds each query's ranked hits with highlighted snippets and
-month and author facets counted over all its matches; every hit has its own
-page with the query words marked; ``--all`` adds the archive of the whole
+``index.html`` holds each query's ranked stories with highlighted snippets,
+copies folded under each (as ``search`` folds them), and every facet the search
+counts over all its matches; every hit and copy has its own page with the query
+words marked and its related articles; ``--all`` adds the archive of the whole
 index (years, months, numbered pages), so every article is reachable by links.
 The search box loads :mod:`searchkit.findindex`'s scripts only when a reader
 searches.  The site is built in a temporary folder beside the target and

@@ -175,8 +175,9 @@ class Searcher:
         ``sort="relevance"`` ranks by score, newer first among equal scores, and
         in a query typed with marks the articles with every word as typed first;
         ``sort="date"`` lists newest first.  ``facets`` counts months, years and
-        authors over every match.  ``fold`` puts near-duplicates under the
-        best-ranked copy (:meth:`_folded`); ``fold=False`` lists every copy.
+        authors over every match, and gives each hit its values (``Hit.facets``).
+        ``fold`` puts near-duplicates under the best-ranked copy (:meth:`_folded`);
+        ``fold=False`` lists every copy.
         """
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
