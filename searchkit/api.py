@@ -91,7 +91,7 @@ class Index:
 
     def add(self, paths: Iterable[str | os.PathLike[str]], **options: object) -> IndexSummary:
         """Index ``paths`` incrementally (see :func:`searchkit.indexer.index_paths` for ``options``)."""
-        from searchkit.indexer import index_paths  # the parsers and the writer: only when adding
+        from searchkit.indexer import index_paths  # here: searching alone never loads the writer
 
         self.close()
         return index_paths(list(paths), self.path, **options)  # type: ignore[arg-type]

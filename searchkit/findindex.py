@@ -159,13 +159,13 @@ class FindIndex:
         width = len(singles.keys)
         rows = np.concatenate([singles.doc, pairs.doc])
         columns = np.concatenate([singles.term, pairs.term + width])
-        counts = np.concatenate([singles.count, pairs.count]).astype(np.float64)
+        counts = np.concatenate([singles.count, pairs.count]).astype(np.float32)
         shape = (len(self.docs), width + len(pairs.keys))
         lengths = np.array(self.lengths, dtype=np.float64)
         norms = K1 * (1 - B + B * lengths / (lengths.mean() if len(lengths) else 1.0))
         frequency = np.bincount(columns, minlength=shape[1])
         idf = np.log(1 + (len(self.docs) - frequency + 0.5) / (frequency + 0.5))
-        bm25 = idf[columns] * counts * (K1 + 1) / (counts + norms[rows])
+        bm25 = (idf[columns] * counts * (K1 + 1) / (counts + norms[rows])).astype(np.float32)
         stop = {fold(word) for word in STOP_WORDS}
 
         def weak(word: str) -> bool:  # a function word, or a number (a date's day finds the same day)

@@ -127,11 +127,11 @@ def related_among(
     frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.log(max(articles, 1) / (frequency + 1.0)) + 1
     idf[(frequency < 2) | excluded] = 0.0  # a word of one article finds nothing
-    weighted = counts.multiply(idf).tocsr()
+    weighted = counts.data * idf[counts.indices]  # tf·idf of each (article, term), in the rows' order
     rows, columns, values = [], [], []
     for row in range(articles):
-        start, end = weighted.indptr[row], weighted.indptr[row + 1]
-        weights = weighted.data[start:end]
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        weights = weighted[start:end]
         if not len(weights):
             continue
         rank = weights + (counts.data[start:end] >= MIN_TERM_FREQUENCY) * weights.max()  # recurring words first
@@ -139,15 +139,17 @@ def related_among(
         best = best[weights[best] > 0]
         if len(best):
             rows += [row] * len(best)
-            columns += weighted.indices[start:end][best].tolist()
+            columns += counts.indices[start:end][best].tolist()
             values += (weights[best] / weights[best].max()).tolist()
-    queries = sparse.csr_matrix((values, (rows, columns)), shape=counts.shape)
+    # Only the terms some article asks for are scored: a slice of the BM25 matrix, terms × articles.
+    used, asked = np.unique(np.array(columns, dtype=np.int64), return_inverse=True)
+    queries = sparse.csr_matrix((np.array(values, np.float32), (rows, asked)), shape=(articles, len(used)))
+    scorer = bm25[:, used].T.tocsr()
     matrix, present = similarity.as_matrix(signatures)
     wanted = limit * CANDIDATES_PER_HIT
     found: list[list[int]] = []
-    transposed = bm25.T.tocsc()
     for first in range(0, articles, BATCH):
-        scores = (queries[first : first + BATCH] @ transposed).tocsr()
+        scores = (queries[first : first + BATCH] @ scorer).tocsr()
         for offset in range(scores.shape[0]):
             row = first + offset
             start, end = scores.indptr[offset], scores.indptr[offset + 1]
