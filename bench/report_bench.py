@@ -87,6 +87,35 @@ def cli_search_ms(index: Path, query: str, runs: int = 7) -> float:
     return statistics.median(times)
 
 
+def related_costs(index: Path, sample: int = 40) -> tuple[float, float, float]:
+    """CPU ms per article of the report's related articles (all at once) and of ``Index.related`` (one each).
+
+    Also how many of ``Index.related``'s 5 the report's 5 hold (mean over a sample of articles).
+    """
+    from searchkit import Index
+    from searchkit.findindex import FindIndex
+    from searchkit.related import related_among
+
+    with Index(index) as ix:
+        articles = list(ix.articles())
+        signatures = ix.signatures()
+        find = FindIndex()
+        for a in articles:
+            find.add(title=a.title, body=a.body, more="\n".join(a.captions), page="", date="", author=a.author)
+        postings = find.postings()
+        started = time.process_time()
+        counts, bm25, excluded = find.vectors(postings)
+        batch = related_among(counts, bm25, [signatures.get(a.id) for a in articles], excluded, 5)
+        batch_ms = (time.process_time() - started) * 1000 / len(articles)
+        chosen = range(0, len(articles), max(1, len(articles) // sample))
+        ix.related(articles[0].id)  # opens the index
+        started = time.process_time()
+        each = {n: {hit.id for hit in ix.related(articles[n].id)} for n in chosen}
+        each_ms = (time.process_time() - started) * 1000 / len(each)
+    shared = [len({articles[o].id for o in batch[n]} & ids) / len(ids) for n, ids in each.items() if ids]
+    return batch_ms, each_ms, statistics.mean(shared)
+
+
 def measure_pages(site: Path, index: Path) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
@@ -125,6 +154,7 @@ def bench(size: int, work: Path) -> list[str]:
     find = folder_bytes(site / "assets" / "find")
     total = folder_bytes(site)
     pages = measure_pages(site, index)
+    batch_ms, each_ms, shared = related_costs(index)
     rate = size / run.seconds
     lines = [
         f"### {size:,} articles",
@@ -135,6 +165,9 @@ def bench(size: int, work: Path) -> list[str]:
         f"({size / cpu:.0f} articles per CPU-second), peak {run.peak_mb:.0f} MB "
         f"| read every article via `Index.articles()`: {read:.1f} s | {run.seconds / read:.1f}× "
         f"| ≥ 200 articles/s {'met' if rate >= 200 else 'NOT met'} |",
+        f"| related articles (5 a page), CPU per article | {batch_ms:.2f} ms, all pages at once "
+        f"| `Index.related`, one search per article: {each_ms:.1f} ms | {batch_ms / each_ms:.3f}× "
+        f"| reported; the page's 5 hold {shared:.2f} of `Index.related`'s 5 |",
         f"| site size | {total / 1e6:.1f} MB, {total / size / 1024:.1f} KB/article "
         f"(search index {find / 1e6:.1f} MB, {find / size / 1024:.1f} KB/article) | | | reported |",
         f"| script an article page loads before typing | {pages['before_typing'] / 1024:.1f} KB "

@@ -77,6 +77,10 @@ class Index:
 
         return related(self.searcher.engine, self.get(article_id), limit)
 
+    def signatures(self) -> dict[str, bytes]:
+        """Every article's near-duplicate signature by id, to compare many articles at once (the report does)."""
+        return self.searcher.signatures()
+
     def articles(self) -> Iterator[StoredArticle]:
         """Every live article, newest first (undated last)."""
         return self.searcher.articles()

@@ -1,8 +1,9 @@
 """The static HTML report: search results as a site that opens from disk, with no server.
 
-``index.html`` holds each query's ranked hits with highlighted snippets and
-month and author facets counted over all its matches; every hit has its own
-page with the query words marked; ``--all`` adds the archive of the whole
+``index.html`` holds each query's ranked stories with highlighted snippets,
+copies folded under each (as ``search`` folds them), and every facet the search
+counts over all its matches; every hit and copy has its own page with the query
+words marked and its related articles; ``--all`` adds the archive of the whole
 index (years, months, numbered pages), so every article is reachable by links.
 The search box loads :mod:`searchkit.findindex`'s scripts only when a reader
 searches.  The site is built in a temporary folder beside the target and
@@ -15,7 +16,6 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,19 +24,28 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 
 from searchkit import __version__
 from searchkit.api import Index
-from searchkit.errors import QueryError, SearchkitError
-from searchkit.findindex import FOLDER, FindIndex
-from searchkit.search import Hit, Segments, StoredArticle, highlight_text, leading_text, query_terms
+from searchkit.errors import SearchkitError
+from searchkit.findindex import FOLDER, FindIndex, Postings
+from searchkit.related import related_among
+from searchkit.search import Hit, SearchResults, Segments, StoredArticle, highlight_text, leading_text, query_terms
 from searchkit.snippets import Marks
 
 #: Static files copied as they are from the template folders.
 ASSETS = ("style.css", "find.js")
 #: Articles per archive page.
 ARCHIVE_PAGE_SIZE = 100
-#: Facet values per facet that narrow the list (the most frequent); each costs one more search.
+#: Facet values per facet that narrow the list (the most frequent).
 FACET_VALUES = 8
-#: Hits a chosen facet value shows at most (its own top hits, found by that search).
+#: Hits a chosen facet value shows at most (its own top hits among the first FACET_WINDOW stories).
 FACET_HITS = 10
+#: Stories a query's one search reads: the hits shown, and those of the facet values chosen later.
+FACET_WINDOW = 200
+#: How the page names a facet; a facet without a name here shows as its field's name.
+FACET_LABELS = {"month": "tháng", "year": "năm", "author": "tác giả", "name": "người", "place": "nơi", "org": "tổ chức"}
+#: Facets of dates: newest first, with a value for the articles without a date.
+DATED = ("month", "year")
+#: Related articles on each article page.
+RELATED = 5
 #: A file in every report folder: the folder may be replaced by the next report.
 MARKER = ".searchkit-report"
 UNDATED = "undated"
@@ -127,9 +136,17 @@ def month_label(key: str) -> str:
     return UNDATED_LABEL if key == UNDATED else key
 
 
-def _hit_view(article: StoredArticle, snippet: Segments, extra: bool = False) -> dict[str, Any]:
+def _hit_view(
+    article: StoredArticle,
+    snippet: Segments,
+    extra: bool = False,
+    facets: dict[str, list[str]] | None = None,
+    copies: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     date = article.date or ""
     return {
+        "facets": facets or {},
+        "copies": copies or [],
         "id": article.id,
         "title": article.title,
         "date": date,
@@ -164,65 +181,81 @@ def _article_view(entry: Listed) -> dict[str, Any]:
 # ---------------------------------------------------------------- query sections
 
 
-def _facet_searches(text: str, months: list[str], authors: list[str]) -> Iterable[tuple[str, str, str]]:
-    """(facet, value, query) for the hits of one facet value beyond the query's own top ``limit``."""
-    for month in months:
-        yield "month", month, f"({text}) date:{month}"
-    for author in authors:
-        if '"' not in author:
-            yield "author", author, f'({text}) author:"{author}"'
+def facet_label(name: str) -> str:
+    return FACET_LABELS.get(name, name)
+
+
+def _facet_views(results: SearchResults) -> list[dict[str, Any]]:
+    """Each facet the search counted (whatever fields define them): its most frequent values and their counts."""
+    views = []
+    for name, counts in results.facets.items():
+        frequent = sorted(counts, key=lambda v: (-counts[v], v))[:FACET_VALUES]
+        if name in DATED:
+            frequent.sort(reverse=True)
+        values = [(value, value, counts[value]) for value in frequent]
+        missing = results.total - sum(counts.values())
+        if name in DATED and missing > 0:
+            values.append((UNDATED, UNDATED_LABEL, missing))
+        views.append(
+            {"name": name, "label": facet_label(name), "options": values, "more": max(0, len(counts) - FACET_VALUES)}
+        )
+    return views
+
+
+def _hit_facets(hit: Hit) -> dict[str, list[str]]:
+    """The hit's value of each facet, dated facets ``undated`` when it has none (what a facet link narrows to)."""
+    return {name: values or ([UNDATED] if name in DATED else []) for name, values in hit.facets.items()}
 
 
 def _section(index: Index, site: Site, number: int, text: str, limit: int) -> dict[str, Any]:
-    """One query's hits, facets over all its matches, and the top hits of each frequent facet value."""
+    """One query's stories (copies folded under each), facets over all its matches, each value's top hits.
+
+    One search reads the first FACET_WINDOW stories: the page shows ``limit`` of
+    them; the others are in the page, hidden, as the hits of the frequent facet
+    values the shown ones lack, so choosing a value needs no search of its own.
+    """
     anchor = f"q{number}"
-    # The report lists every copy as its own hit until it can show them folded under one (issue 17).
-    results = index.search(text, limit=limit, facets=True, fold=False)
+    results = index.search(text, limit=max(limit, FACET_WINDOW), facets=True)
     terms = query_terms(text, ("title", "captions", "body"))
     label = f"Kết quả “{text}”"
 
     def listed(hit: Hit, extra: bool) -> dict[str, Any]:
         article = index.get(hit.id)
         site.list_article(article, terms, label, f"../index.html#{anchor}")
-        return _hit_view(article, hit.snippet, extra)
+        copies = []
+        for copy_id in hit.similar:
+            copy = index.get(copy_id)
+            site.list_article(copy, terms, label, f"../index.html#{anchor}")
+            copies.append(_hit_view(copy, []))
+        return _hit_view(article, hit.snippet, extra, _hit_facets(hit), copies)
 
-    hits = [listed(hit, False) for hit in results.hits]
-    seen = {hit["id"] for hit in hits}
-    months = results.facets.get("month", {})
-    authors = results.facets.get("author", {})
-    undated = results.total - sum(months.values())
-    frequent_months = sorted(months, key=lambda m: -months[m])[:FACET_VALUES]
-    frequent_authors = sorted(authors, key=lambda a: (-authors[a], a))[:FACET_VALUES]
-    if results.total > len(hits):
-        for facet, value, query in _facet_searches(text, frequent_months, frequent_authors):
-            counts = months if facet == "month" else authors
-            shown = sum(1 for hit in hits if hit[facet] == value)
-            if shown >= min(counts[value], FACET_HITS, limit):
-                continue  # the page already holds this value's top hits
-            try:
-                narrowed = index.search(query, limit=min(limit, FACET_HITS), fold=False)
-            except QueryError:
-                continue
-            for hit in narrowed.hits:
-                if hit.id not in seen and (facet != "author" or hit.author == value):
-                    seen.add(hit.id)
-                    hits.append(listed(hit, True))
-    month_facet = [(m, months[m]) for m in sorted(frequent_months, reverse=True)]
-    if undated > 0:
-        month_facet.append((UNDATED, undated))
+    shown, rest = results.hits[:limit], results.hits[limit:]
+    hits = [listed(hit, False) for hit in shown]
+    views = _facet_views(results)
+    wanted = min(limit, FACET_HITS)
+    chosen: set[int] = set()
+    for view in views:
+        for value, _, _ in view["options"]:
+            have = sum(1 for hit in hits if value in hit["facets"][view["name"]])
+            for position, hit in enumerate(rest):
+                if have >= wanted:
+                    break
+                if value in _hit_facets(hit)[view["name"]]:
+                    have += 1
+                    chosen.add(position)
+    hits += [listed(rest[position], True) for position in sorted(chosen)]
+    stories = results.total if results.stories is None else results.stories
     return {
         "query": text,
         "anchor": anchor,
         "total": results.total,
-        "shown": len(results.hits),
+        "stories": stories,
+        "shown": len(shown),
         "limit": limit,
         "words_matched": results.words_matched,
         "did_you_mean": results.did_you_mean,
         "hits": hits,
-        "months": month_facet,
-        "authors": [(a, authors[a]) for a in frequent_authors],
-        "more_months": max(0, len(months) - FACET_VALUES),
-        "more_authors": max(0, len(authors) - FACET_VALUES),
+        "facets": views,
     }
 
 
@@ -292,24 +325,34 @@ def _archive(index: Index, site: Site, env: Environment, per_page: int) -> None:
 # ---------------------------------------------------------------- articles and the search index
 
 
-def _article_pages(site: Site, env: Environment) -> FindIndex:
-    """A page per listed article, and the offline search index over them (newest first wins ties)."""
+def _article_pages(site: Site, env: Environment, signatures: dict[str, bytes]) -> tuple[FindIndex, Postings]:
+    """A page per listed article with its related ones, and the offline search index over them.
+
+    Newest first (they win ties in the page search).  Related articles are
+    found among the listed ones only (they have pages), all at once from the
+    search index's own term vectors (:func:`searchkit.related.related_among`).
+    """
     find = FindIndex()
-    template = env.get_template("article.html")
     ordered = sorted(site.listed.values(), key=lambda e: (e.article.date or "", e.article.id), reverse=True)
     for entry in ordered:
         article = entry.article
-        name = page_name(article.id)
-        site.pages[name] = template.render(article=_article_view(entry), root="../")
         find.add(
             title=article.title or article.id,
             body=article.body,
             more="\n".join([*article.captions, article.author]),
-            page=name,
+            page=page_name(article.id),
             date=article.date or "",
             author=article.author,
         )
-    return find
+    postings = find.postings()
+    counts, bm25, excluded = find.vectors(postings)
+    related = related_among(counts, bm25, [signatures.get(e.article.id) for e in ordered], excluded, RELATED)
+    template = env.get_template("article.html")
+    for entry, others in zip(ordered, related, strict=True):
+        view = _article_view(entry)
+        view["related"] = [_hit_view(ordered[other].article, []) for other in others]
+        site.pages[page_name(entry.article.id)] = template.render(article=view, root="../")
+    return find, postings
 
 
 def write_report(
@@ -332,15 +375,16 @@ def write_report(
     check_target(out_dir, index_dir, force)
     folders = template_folders(template_dir)
     env = environment(folders)
-    env.globals.update(version=__version__, month_label=month_label)
+    env.globals.update(version=__version__, month_label=month_label, facet_label=facet_label)
     site = Site()
     with Index(index_dir) as index:
         sections = [_section(index, site, number, text, limit) for number, text in enumerate(queries, start=1)]
         if archive:
             _archive(index, site, env, per_page)
+        signatures = index.signatures()
     site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
-    find = _article_pages(site, env)
-    _publish(site, find, folders, out_dir, index_dir, force)
+    find, postings = _article_pages(site, env, signatures)
+    _publish(site, (find, postings), folders, out_dir, index_dir, force)
     return Written(out_dir, len(site.pages))
 
 
@@ -355,23 +399,28 @@ def check_target(out_dir: Path, index_dir: Path, force: bool) -> None:
         raise ReportTargetTaken(TARGET_TAKEN.format(out=out_dir))
 
 
-def _publish(site: Site, find: FindIndex, folders: list[Path], out_dir: Path, index_dir: Path, force: bool) -> None:
+def _publish(
+    site: Site, find: tuple[FindIndex, Postings], folders: list[Path], out_dir: Path, index_dir: Path, force: bool
+) -> None:
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     building = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
     old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
     try:
+        made: set[Path] = set()
         for name, html in site.pages.items():
             target = building / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(html.encode("utf-8"))
         assets = building / "assets"
         assets.mkdir(exist_ok=True)
         for asset in ASSETS:
             source = next(folder / asset for folder in folders if (folder / asset).exists())
             shutil.copyfile(source, assets / asset)
-        find.write(assets / FOLDER)
+        find[0].write(assets / FOLDER, find[1])
         (building / MARKER).write_text(f"written by searchkit {__version__}; replaced by the next report\n")
         check_target(out_dir, index_dir, force)  # again: the folder may have changed while we built
         if out_dir.exists():

@@ -45,6 +45,8 @@ class Hit:
     snippet: Segments
     #: Ids of the near-duplicates folded under this hit (searchkit.similarity), best-ranked first.
     similar: list[str] = field(default_factory=list)
+    #: With ``facets=True``: the hit's values of each facet counted (empty when it has none).
+    facets: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def snippet_text(self) -> str:
@@ -174,8 +176,9 @@ class Searcher:
         ``sort="relevance"`` ranks by score, newer first among equal scores, and
         in a query typed with marks the articles with every word as typed first;
         ``sort="date"`` lists newest first.  ``facets`` counts months, years and
-        authors over every match.  ``fold`` puts near-duplicates under the
-        best-ranked copy (:meth:`_folded`); ``fold=False`` lists every copy.
+        authors over every match, and gives each hit its values (``Hit.facets``).
+        ``fold`` puts near-duplicates under the best-ranked copy (:meth:`_folded`);
+        ``fold=False`` lists every copy.
         """
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
@@ -215,6 +218,8 @@ class Searcher:
         for number, (docnum, *copies) in enumerate(page_groups, start=1):
             hit = make_hit(self.engine.stored(docnum), scores[docnum], (page - 1) * limit + number, parsed)
             hit.similar = [str(copy_id) for copy_id in self.engine.column_values("id", copies)]
+            if facets:
+                hit.facets = {name: [v for v in self.engine.facet_of(name, [docnum]) if v] for name in FACETS}
             hits.append(hit)
         return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion, stories)
 
@@ -235,6 +240,12 @@ class Searcher:
             reverse=True,
         )
         return (StoredArticle.from_stored(s) for s in stored)
+
+    def signatures(self) -> dict[str, bytes]:
+        """Every live article's near-duplicate signature (:mod:`searchkit.similarity`) by id, from columns."""
+        live = np.flatnonzero(self.engine.live).tolist()
+        ids = self.engine.column_values("id", live)
+        return {str(i): s for i, s in zip(ids, self.engine.column_values("minhash", live), strict=True)}  # type: ignore[misc]
 
     def stats(self, top: int = 10) -> Stats:
         """Number of articles, date range, size on disk and the most frequent authors."""

@@ -9,8 +9,8 @@
    them), in a query typed with marks the articles with every word as typed first, then
    those with the most adjacent pairs, then BM25 (title words count three times).
 
-   Facets: the hash #q1?month=2020-07&author=… narrows query q1's list, so a shared link
-   opens the same view. */
+   Facets: the hash #q1?month=2020-07&author=… (any facet the report lists) narrows query
+   q1's list, so a shared link opens the same view. */
 (function () {
   "use strict";
 
@@ -280,47 +280,61 @@
 
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.query"));
 
+  /* The section a hash names, and the facet values it chooses (?month=…&author=…, any facet). */
   function state() {
     var hash = window.location.hash.slice(1), at = hash.indexOf("?");
     var id = at < 0 ? hash : hash.slice(0, at);
-    var params = new URLSearchParams(at < 0 ? "" : hash.slice(at + 1));
-    return { id: decodeURIComponent(id), month: params.get("month"), author: params.get("author") };
+    var chosen = {};
+    new URLSearchParams(at < 0 ? "" : hash.slice(at + 1)).forEach(function (value, name) { chosen[name] = value; });
+    return { id: decodeURIComponent(id), chosen: chosen };
   }
 
-  function hashFor(id, month, author) {
+  function hashFor(id, chosen) {
     var params = new URLSearchParams();
-    if (month) { params.set("month", month); }
-    if (author) { params.set("author", author); }
+    Object.keys(chosen).forEach(function (name) { if (chosen[name]) { params.set(name, chosen[name]); } });
     var text = params.toString();
     return "#" + id + (text ? "?" + text : "");
   }
 
-  function narrow(section, month, author) {
+  /* A hit's values of a facet: data-<facet>, one value a line. */
+  function valuesOf(hit, name) {
+    var text = hit.getAttribute("data-" + name);
+    return text === null ? [] : text.split("\n");
+  }
+
+  function narrow(section, chosen) {
     var limit = Number(section.getAttribute("data-limit")) || 50;
-    var filtered = Boolean(month || author), shown = 0;
+    var links = Array.prototype.slice.call(section.querySelectorAll("a.facet"));
+    var names = links.map(function (link) { return link.getAttribute("data-facet"); });
+    var active = {};
+    Object.keys(chosen).forEach(function (name) { if (names.indexOf(name) >= 0) { active[name] = chosen[name]; } });
+    var filtered = Object.keys(active).length > 0, shown = 0;
     Array.prototype.forEach.call(section.querySelectorAll("li.hit"), function (hit) {
       var fits = filtered
-        ? (!month || hit.getAttribute("data-month") === month) && (!author || hit.getAttribute("data-author") === author)
+        ? Object.keys(active).every(function (name) { return valuesOf(hit, name).indexOf(active[name]) >= 0; })
         : !hit.hasAttribute("data-extra");
       hit.hidden = !fits || shown >= limit;
       if (!hit.hidden) { shown++; }
     });
-    Array.prototype.forEach.call(section.querySelectorAll("a.facet"), function (link) {
+    var words = [];
+    links.forEach(function (link) {
       var facet = link.getAttribute("data-facet"), value = link.getAttribute("data-value");
-      var active = (facet === "month" ? month : author) === value;
-      link.classList.toggle("active", active);
-      if (active) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
-      link.href = facet === "month"
-        ? hashFor(section.id, active ? null : value, author)
-        : hashFor(section.id, month, active ? null : value);
+      var on = active[facet] === value;
+      link.classList.toggle("active", on);
+      if (on) {
+        link.setAttribute("aria-current", "true");
+        words.push(link.getAttribute("data-label") + " " + (value === "undated" ? "không rõ" : value));
+      } else {
+        link.removeAttribute("aria-current");
+      }
+      var next = Object.assign({}, active);
+      next[facet] = on ? null : value;
+      link.href = hashFor(section.id, next);
     });
     var status = section.querySelector("p.filter");
     status.textContent = "";
     status.hidden = !filtered;
     if (!filtered) { return; }
-    var words = [];
-    if (month) { words.push("tháng " + (month === "undated" ? "không rõ ngày" : month)); }
-    if (author) { words.push("tác giả " + author); }
     status.appendChild(document.createTextNode("Đang lọc: " + words.join(", ") + " — hiển thị " + shown + " bài. "));
     var reset = document.createElement("a");
     reset.href = "#" + section.id;
@@ -333,8 +347,8 @@
     var current = state();
     sections.forEach(function (section) {
       var mine = section.id === current.id;
-      narrow(section, mine ? current.month : null, mine ? current.author : null);
-      if (mine && scroll && (current.month || current.author)) { section.scrollIntoView(); }
+      narrow(section, mine ? current.chosen : {});
+      if (mine && scroll && Object.keys(current.chosen).length) { section.scrollIntoView(); }
     });
   }
 

@@ -45,11 +45,58 @@ SEARCH_ARTICLES = [
 ]
 
 
+_FLOOD = (
+    "Mưa to kéo dài từ đêm qua gây lũ quét tại huyện Bát Xát, tỉnh Lào Cai, cuốn trôi nhiều nhà dân ven suối. "
+    "Lực lượng cứu hộ đã sơ tán hơn hai trăm hộ dân đến nơi an toàn và tiếp tục tìm kiếm người mất tích. "
+    "Chính quyền địa phương cho biết nhiều tuyến đường liên xã bị sạt lở, giao thông bị chia cắt hoàn toàn. "
+    "Trung tâm khí tượng thủy văn lưu ý mưa còn kéo dài trong ba ngày tới ở các tỉnh miền núi phía Bắc."
+)
+#: One story three times (re-titled, a byline added: copies the report folds), and two other flood stories.
+STORY_ARTICLES = [
+    {"id": "flood-original", "title": "Lũ quét ở Lào Cai cuốn trôi nhà dân", "body": _FLOOD, "date": "2018-05-03"},
+    {
+        "id": "flood-copy-1",
+        "title": "Lào Cai: sơ tán hơn hai trăm hộ vì lũ quét",
+        "body": "(TTXVN) " + _FLOOD,
+        "date": "2018-05-03",
+    },
+    {
+        "id": "flood-copy-2",
+        "title": "Lũ quét tại Bát Xát",
+        "body": _FLOOD + " Ảnh: cộng tác viên.",
+        "date": "2018-05-04",
+    },
+    {
+        "id": "flood-yen-bai",
+        "title": "Yên Bái khắc phục hậu quả lũ quét",
+        "body": "Sau trận lũ quét, tỉnh Yên Bái huy động lực lượng cứu hộ dọn bùn đất, sửa đường bị sạt lở. "
+        "Mưa to khiến nhiều hộ dân ven suối phải sơ tán, giao thông liên xã bị chia cắt.",
+        "date": "2018-04-20",
+    },
+    {
+        "id": "flood-lai-chau",
+        "title": "Lai Châu đề phòng lũ quét và sạt lở",
+        "body": "Trung tâm khí tượng thủy văn lưu ý mưa to, lũ quét và sạt lở đất ở các huyện vùng cao. "
+        "Chính quyền yêu cầu sơ tán hộ dân ven suối, lực lượng cứu hộ trực sẵn sàng.",
+        "date": "2018-04-22",
+    },
+]
+
+
+PLACES = [
+    "Cao Bằng", "Lạng Sơn", "Sơn La", "Điện Biên", "Lào Cai", "Nghệ An", "Quảng Bình", "Quảng Trị",
+    "Kon Tum", "Gia Lai", "Đắk Lắk", "Lâm Đồng", "Cà Mau", "Bạc Liêu", "Sóc Trăng", "Trà Vinh",
+]  # fmt: skip
+SKIES = ["nắng nhẹ", "nhiều mây", "mưa rào", "se lạnh", "oi bức"]
+
+
 def filler(number: int, date: str | None) -> dict[str, str]:
     article = {
         "id": f"filler-{number:02d}",
         "title": f"Bản tin số {number}",
-        "body": f"Bản tin số {number} về thời tiết. Trời nắng nhẹ, gió đông bắc cấp {number % 5 + 2}.",
+        # Each its own story (no copies to fold): a place and a sky of its own.
+        "body": f"Bản tin số {number} về thời tiết tại {PLACES[number]}. "
+        f"Trời {SKIES[number % len(SKIES)]}, gió đông bắc cấp {number % 5 + 2}.",
         "author": ["Lan Anh", "Minh Đức"][number % 2],
     }
     if date:
@@ -58,7 +105,7 @@ def filler(number: int, date: str | None) -> dict[str, str]:
 
 
 def corpus_articles() -> list[dict[str, str]]:
-    articles = list(SEARCH_ARTICLES)
+    articles = list(SEARCH_ARTICLES) + STORY_ARTICLES
     months = ["2020-07"] * 7 + ["2020-06"] * 1 + ["2019-11"] * 4 + [None] * 4
     articles += [filler(n, f"{m}-{10 + n:02d}" if m else None) for n, m in enumerate(months)]
     articles += [

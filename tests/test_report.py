@@ -15,6 +15,7 @@ from searchkit.findindex import ARTICLE_CHUNK
 from searchkit.indexer import index_paths
 from searchkit.normalize import fold
 from searchkit.report import MARKER, ReportTargetTaken, page_name, safe_link, write_report
+from searchkit.search import Searcher
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
 
@@ -96,12 +97,48 @@ def test_article_page_shows_captions_apart_and_marks_the_query(report: Path) -> 
     assert SEED_MEETING in source and str(SEEDS) not in source
 
 
-def test_facets_count_hits_per_month_and_author(report: Path) -> None:
+def test_facets_count_hits_per_facet_the_search_counts(report: Path) -> None:
     facets = _soup(report / "index.html").find("details", class_="facets")
+    assert [h.get_text() for h in facets.find_all("h3")] == ["Theo tháng", "Theo năm", "Theo tác giả"]
     labels = [a.get_text() for a in facets.find_all("a")]
-    assert labels == ["Tất cả (2)", "2020-07 (1)", "không rõ ngày (1)", "NGUYỄN NGỌC (1)"]
+    assert labels == [
+        "Tất cả (2)",
+        "2020-07 (1)",
+        "không rõ ngày (1)",
+        "2020 (1)",
+        "không rõ ngày (1)",
+        "NGUYỄN NGỌC (1)",
+    ]
     hrefs = [a["href"] for a in facets.find_all("a")]
-    assert hrefs == ["#q1", "#q1?month=2020-07", "#q1?month=undated", "#q1?author=NGUY%E1%BB%84N%20NG%E1%BB%8CC"]
+    assert hrefs == [
+        "#q1",
+        "#q1?month=2020-07",
+        "#q1?month=undated",
+        "#q1?year=2020",
+        "#q1?year=undated",
+        "#q1?author=NGUY%E1%BB%84N%20NG%E1%BB%8CC",
+    ]
+
+
+def test_a_new_facet_field_shows_without_report_changes(seeds_index: Path, tmp_path: Path, monkeypatch) -> None:
+    """A facet the search counts (as name, place, org will be) gets its list, links and hit values by itself."""
+    real = Searcher.search
+
+    def with_topic(self, text, **options):
+        results = real(self, text, **options)
+        if options.get("facets"):
+            results.facets["topic"] = {"an ninh": len(results.hits)}
+            for hit in results.hits:
+                hit.facets["topic"] = ["an ninh"]
+        return results
+
+    monkeypatch.setattr(Searcher, "search", with_topic)
+    write_report(seeds_index, ["bo cong an"], tmp_path / "site")
+    section = _soup(tmp_path / "site" / "index.html").find("section", id="q1")
+    assert section.select("details.facets h3")[-1].get_text() == "Theo topic"
+    link = section.select_one("a.facet[data-facet=topic]")
+    assert (link.get_text(), link["href"]) == ("an ninh (2)", "#q1?topic=an%20ninh")
+    assert [li["data-topic"] for li in section.select("li.hit")] == ["an ninh", "an ninh"]
 
 
 def _find_script(path: Path) -> Any:

@@ -21,7 +21,15 @@ from .report_corpus import PER_PAGE, build_index
 from .test_report_browser import browser, open_tab  # noqa: F401  (the module's browser fixture)
 
 AXE = Path(os.environ.get("SEARCHKIT_AXE", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
-PAGES = ["index.html", "index.html#q1?month=2019-11", "archive/index.html", "archive/2020-07-p2.html", "adjacent"]
+PAGES = [
+    "index.html",
+    "index.html#q1?month=2019-11",
+    "index.html#q3",  # with the copies under its first hit opened
+    "archive/index.html",
+    "archive/2020-07-p2.html",
+    "adjacent",
+    "flood-original",  # with related articles
+]
 
 
 def require_axe() -> Path:
@@ -37,7 +45,7 @@ def require_axe() -> Path:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index = build_index(tmp_path_factory.mktemp("corpus"))
     out = tmp_path_factory.mktemp("site") / "out"
-    args = ["report", "ban tin", "ha noi", "-n", "3", "--all", "--per-page", str(PER_PAGE), "-o", str(out)]
+    args = ["report", "ban tin", "ha noi", "lu quet", "-n", "3", "--all", "--per-page", str(PER_PAGE), "-o", str(out)]
     result = CliRunner().invoke(cli, [*args, "--index", str(index)])
     assert result.exit_code == 0, result.output
     return out
@@ -51,6 +59,9 @@ def test_no_serious_accessibility_violations(browser, site: Path, name: str, wid
     target = page_name(name) if "." not in name else name
     path, _, fragment = target.partition("#")
     tab.goto((site / path).as_uri() + (f"#{fragment}" if fragment else ""))
+    if fragment == "q3":
+        tab.locator("section#q3 details.copies summary").first.click()
+        assert tab.locator("section#q3 details.copies a").first.is_visible()
     if name == "adjacent":  # with the search panel open
         tab.locator("#find-box").fill("ha noi")
         tab.locator("#find-results a").first.wait_for()

@@ -28,7 +28,20 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "out"
-    args = ["report", "ban tin", "-n", "3", "--all", "--per-page", str(PER_PAGE), "-o", str(out), "--index", str(index)]
+    args = [
+        "report",
+        "ban tin",
+        "lu quet",
+        "-n",
+        "3",
+        "--all",
+        "--per-page",
+        str(PER_PAGE),
+        "-o",
+        str(out),
+        "--index",
+        str(index),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return out
@@ -56,7 +69,7 @@ def test_every_article_page_is_reachable_from_the_index_page(site: Path, index: 
     reached = crawl(site)
     with Index(index) as ix:
         expected = {(site / page_name(article.id)).resolve() for article in ix.articles()}
-    assert len(expected) == 27
+    assert len(expected) == 32
     assert expected <= reached
     assert {p for p in (site / "articles").iterdir()} <= reached
     assert {p.resolve() for p in site.rglob("*.html")} == reached  # no orphan page either
@@ -129,3 +142,47 @@ def test_facets_count_every_match_not_only_the_hits_shown(site: Path) -> None:
     november = section.select("li.hit[data-month='2019-11']")
     assert len(november) == 3 and all(li.has_attr("hidden") for li in november)
     assert len([li for li in section.select("li.hit") if not li.has_attr("hidden")]) == 3
+
+
+def test_copies_are_folded_under_the_best_ranked_hit_and_reachable(site: Path) -> None:
+    index_page = site / "index.html"
+    section = _soup(index_page).find("section", id="q2")
+    assert section.h2.get_text() == "“lu quet”: 5 bài, 3 tin"
+    assert "(5 bài, 3 tin)" in _soup(index_page).select_one("a[href='#q2']").get_text()
+    hits = section.select("li.hit:not([data-extra])")
+    assert len(hits) == 3
+    copies = hits[0].select("details.copies a")
+    assert hits[0].select_one("details.copies summary").get_text() == "+2 bài tương tự"
+    titles = {a.get_text() for a in hits[0].select("details.copies a")} | {hits[0].h3.get_text()}
+    assert titles == {
+        "Lũ quét ở Lào Cai cuốn trôi nhà dân",
+        "Lào Cai: sơ tán hơn hai trăm hộ vì lũ quét",
+        "Lũ quét tại Bát Xát",
+    }
+    for link in copies:  # each copy has its page, which links back to these results
+        page = site / link["href"]
+        assert page.is_file()
+        assert "../index.html#q2" in [a["href"] for a in _soup(page).select("nav.back a")]
+
+
+def test_an_article_page_lists_related_articles_but_not_its_copies(site: Path) -> None:
+    page = site / page_name("flood-original")
+    related = _soup(page).select_one("nav.related")
+    assert related.h2.get_text() == "Bài liên quan"
+    links = related.select("a")
+    assert 1 <= len(links) <= 5
+    titles = [a.get_text() for a in links]
+    assert set(titles[:2]) == {"Yên Bái khắc phục hậu quả lũ quét", "Lai Châu đề phòng lũ quét và sạt lở"}
+    assert not {"Lào Cai: sơ tán hơn hai trăm hộ vì lũ quét", "Lũ quét tại Bát Xát"} & set(titles)
+    assert all((page.parent / a["href"]).resolve().is_file() for a in links)
+
+
+def test_related_articles_are_only_those_with_pages(index: Path, tmp_path: Path) -> None:
+    """Without --all only the hits have pages: related links stay among them, never a missing page."""
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["report", "lu quet", "-o", str(out), "--index", str(index)]).exit_code == 0
+    pages = {p.resolve() for p in (out / "articles").iterdir()}
+    assert len(pages) == 5
+    for page in pages:
+        for link in _soup(page).select("nav.related a"):
+            assert (page.parent / link["href"]).resolve() in pages

@@ -88,6 +88,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         args = [
             "report",
             "ban tin",
+            "lu quet",
             "-n",
             "3",
             "--all",
@@ -174,6 +175,36 @@ def test_a_facet_narrows_to_its_hits_among_all_matches_and_lives_in_the_url(tab,
     assert section.locator("li.hit:visible").count() == 3
     assert section.locator("p.filter").is_hidden()
     assert section.locator("a.facet[aria-current]").count() == 0
+
+
+def test_copies_are_listed_under_their_hit_and_open(tab, site: Path) -> None:
+    tab.goto((site / "index.html").as_uri() + "#q2")
+    section = tab.locator("section#q2")
+    assert section.locator("h2").inner_text() == "“lu quet”: 5 bài, 3 tin"
+    first = section.locator("li.hit:visible").first
+    copies = first.locator("details.copies")
+    assert copies.locator("summary").inner_text() == "+2 bài tương tự"
+    assert not copies.locator("a").first.is_visible()  # folded until asked for
+    copies.locator("summary").click()
+    links = copies.locator("a")
+    assert links.count() == 2 and links.first.is_visible()
+    title = links.nth(1).inner_text()
+    links.nth(1).click()
+    assert tab.locator("h1").inner_text() == title
+    tab.go_back()
+    assert tab.url.endswith("index.html#q2")
+
+
+def test_related_articles_are_links_to_their_pages(tab, site: Path) -> None:
+    tab.goto((site / page_name("flood-original")).as_uri())
+    related = tab.locator("nav.related")
+    assert related.get_by_role("heading").inner_text() == "Bài liên quan"
+    titles = related.locator("a").all_inner_texts()
+    assert 1 <= len(titles) <= 5 and "Yên Bái khắc phục hậu quả lũ quét" in titles
+    assert "Lũ quét tại Bát Xát" not in titles  # a copy of this story
+    related.get_by_role("link", name="Yên Bái khắc phục hậu quả lũ quét").click()
+    assert tab.locator("h1").inner_text() == "Yên Bái khắc phục hậu quả lũ quét"
+    assert tab.locator("nav.related a").count() >= 1
 
 
 def test_a_shared_link_opens_the_same_view(browser, site: Path) -> None:

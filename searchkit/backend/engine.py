@@ -565,6 +565,11 @@ class Engine:
         chained, pairs = self.proximity(runs, window_mask)
         return chained[docnums], pairs[docnums]
 
+    def facet_of(self, name: str, docnums: list[int]) -> list[str]:
+        """Each document's value of the facet ``name`` ("" when it has none)."""
+        values = self.facet_values[name]
+        return [values[code] for code in self.facet_codes[name][docnums].tolist()]
+
     def facet_counts(self, name: str, docnums: np.ndarray) -> dict[str, int]:
         values = self.facet_values[name]
         counts = np.bincount(self.facet_codes[name][docnums], minlength=len(values))
