@@ -24,8 +24,8 @@ from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, s
 from searchkit.spelling import did_you_mean
 
 SORTS = ("relevance", "date")
-#: What ``facets=True`` counts over every match.
-FACETS = ("month", "year", "author")
+#: What ``facets=True`` counts over every match (name, place, org: the people, places and organisations named).
+FACETS = ("month", "year", "author", "name", "place", "org")
 #: Near-duplicates are looked for among the first ``page * limit * FOLD_WINDOW`` ranked matches only:
 #: enough for a page whose hits have two copies each, at the cost of reading that many stored articles.
 FOLD_WINDOW = 3
@@ -172,9 +172,9 @@ class Searcher:
 
         ``sort="relevance"`` ranks by score, newer first among equal scores, and
         in a query typed with marks the articles with every word as typed first;
-        ``sort="date"`` lists newest first.  ``facets`` counts months, years and
-        authors over every match.  ``fold`` puts near-duplicates under the
-        best-ranked copy (:meth:`_folded`); ``fold=False`` lists every copy.
+        ``sort="date"`` lists newest first.  ``facets`` counts months, years,
+        authors and the people, places and organisations named, over every match.
+        ``fold`` puts near-duplicates under the best-ranked copy (:meth:`_folded`); ``fold=False`` lists every copy.
         """
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
