@@ -298,7 +298,8 @@ def _places_after_nouns(words: list[_Word], text: str) -> Iterable[tuple[str, ra
     i = 0
     while i < len(words):
         noun = words[i]
-        if noun.lower not in PLACE_NOUNS and noun.lower not in NATURAL_NOUNS:
+        natural = noun.lower in NATURAL_NOUNS and not noun.capital  # Hồ, Mai: also family names
+        if noun.lower not in PLACE_NOUNS and not natural:
             i += 1
             continue
         i += 1
@@ -306,8 +307,7 @@ def _places_after_nouns(words: list[_Word], text: str) -> Iterable[tuple[str, ra
             end = _titled_run(words, i, text)
             shown = _shown(words[i:end])
             listed = places().canonical(f"{noun.text} {shown}") or places().canonical(shown)
-            natural = title_case(f"{noun.text} {shown}") if noun.lower in NATURAL_NOUNS else shown
-            yield listed or natural, range(i, end)
+            yield listed or (title_case(f"{noun.text} {shown}") if natural else shown), range(i, end)
             i = end
             if i + 1 < len(words) and words[i].text in (",", "và") and words[i + 1].titled:
                 i += 1
