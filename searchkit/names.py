@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import resources
 
 from searchkit.articles import Article
-from searchkit.normalize import canonical_text, strip_marks
+from searchkit.normalize import canonical_text, fold, strip_marks
 from searchkit.segment import get_pos_tagger, get_segmenter
 
 PERSON, PLACE, ORG = "person", "place", "org"
@@ -104,14 +104,17 @@ def title_case(name: str) -> str:
 
 @dataclass(frozen=True)
 class Places:
-    """The names of ``data/places.txt``: alias key → the name shown, and a pattern finding them in text."""
+    """The names of ``data/places.txt``: alias key → the name shown, and the most words a name has."""
 
     names: dict[str, str]
-    pattern: re.Pattern[str]
+    longest: int
 
     def canonical(self, name: str) -> str | None:
         """The shown name of a listed place (any of its names, with or without ``Tỉnh``/``Thành phố``)."""
-        key = name_key(name)
+        return self.by_key(name_key(name))
+
+    def by_key(self, key: str) -> str | None:
+        """:meth:`canonical` of a name already folded by :func:`name_key`."""
         for prefix in ("", "tinh ", "thanh pho ", "tp ", "thu do "):
             if key.startswith(prefix) and key[len(prefix) :] in self.names:
                 return self.names[key[len(prefix) :]]
@@ -123,45 +126,31 @@ def places() -> Places:
     """The shipped list, read once."""
     text = (resources.files("searchkit") / "data" / "places.txt").read_text(encoding="utf-8")
     names: dict[str, str] = {}
-    forms: set[str] = set()
     for line in text.splitlines():
         if not line.strip() or line.startswith(("#", "[")):
             continue
         shown, _unit, others = (part.strip() for part in line.split("|"))
         for form in [shown, *(o.strip() for o in others.split(",") if o.strip())]:
             names[name_key(form)] = canonical_text(shown)
-            forms.add(canonical_text(form))
-    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-    return Places(names, pattern)
+    # "Tỉnh"/"Thành phố" before a name, and a dash in it, may take a word each.
+    return Places(names, max(key.count(" ") for key in names) + 3)
 
 
 # ---------------------------------------------------------------- reading the text
 
 
-@dataclass
 class _Word:
-    text: str  # syllables joined by spaces
-    tag: str
-    start: int
-    end: int
+    """One segmented word, its tag, its span, and the shape of its letters (computed once)."""
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower().replace(" ", "_")
+    __slots__ = ("capital", "end", "lower", "punctuation", "start", "tag", "text", "titled")
 
-    @property
-    def capital(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def titled(self) -> bool:
-        """Every syllable capitalised, and not an acronym: the shape of a person's or a place's name."""
-        return all(s[:1].isupper() and not s.isupper() for s in self.text.split(" "))
-
-    @property
-    def punctuation(self) -> bool:
-        return self.tag == "F" or not any(ch.isalnum() for ch in self.text)
+    def __init__(self, text: str, tag: str, start: int, end: int) -> None:
+        self.text, self.tag, self.start, self.end = text, tag, start, end  # text: syllables joined by spaces
+        self.lower = text.lower().replace(" ", "_")
+        self.capital = text[:1].isupper()
+        #: Every syllable capitalised, and not an acronym: the shape of a person's or a place's name.
+        self.titled = self.capital and all(s[:1].isupper() and not s.isupper() for s in text.split(" "))
+        self.punctuation = tag == "F" or not any(ch.isalnum() for ch in text)
 
 
 @dataclass
@@ -251,17 +240,9 @@ def extract(text: str) -> Names:
     def add(kind: str, name: str) -> None:
         found[kind].setdefault(name_key(name), name)
 
-    listed = places()
     words = _words(text)
-    starts = {w.start: n for n, w in enumerate(words)}
-    ends = {w.end: n for n, w in enumerate(words)}
-    for match in listed.pattern.finditer(text):
-        first, last = starts.get(match.start()), ends.get(match.end())
-        if not match.group(0)[:1].isupper() or first is None or last is None:
-            continue  # lower case, or part of a longer word (Mỹ in Mỹ Đình, mỹ thuật)
-        if last + 1 < len(words) and words[last + 1].titled and _gap(text, words[last], words[last + 1]):
-            continue  # the start of a longer name
-        add(PLACE, listed.canonical(match.group(0)) or title_case(match.group(0)))
+    for name in _listed_places(words, text):
+        add(PLACE, name)
     placed: set[int] = set()
     for name, span in _places_after_nouns(words, text):
         add(PLACE, name)
@@ -291,6 +272,33 @@ def extract(text: str) -> Names:
                 continue
         i += 1
     return Names(*(list(found[kind].values()) for kind in (PERSON, PLACE, ORG)))
+
+
+def _listed_places(words: list[_Word], text: str) -> Iterable[str]:
+    """The places of the shipped list, as whole words starting with a capital (Mỹ, not Mỹ Đình nor mỹ thuật)."""
+    listed = places()
+    i = 0
+    while i < len(words):
+        if not words[i].capital:
+            i += 1
+            continue
+        found, parts = None, []
+        for last in range(i, min(len(words), i + listed.longest)):
+            if last > i and not _gap(text, words[last - 1], words[last]):
+                break
+            parts.append(fold(words[last].lower))
+            if words[last].punctuation:
+                continue
+            name = listed.by_key(_SPACES.sub(" ", " ".join(parts).replace("_", " ")).strip())
+            if name:
+                found = (name, last)
+        if found is not None:
+            name, last = found
+            following = words[last + 1] if last + 1 < len(words) else None
+            if not (following is not None and following.titled and _gap(text, words[last], following)):
+                yield name
+                i = last
+        i += 1
 
 
 def _places_after_nouns(words: list[_Word], text: str) -> Iterable[tuple[str, range]]:
