@@ -140,17 +140,22 @@ def places() -> Places:
 
 
 class _Word:
-    """One segmented word, its tag, its span, and the shape of its letters (computed once)."""
+    """One segmented word (``Hà_Nội``), its tag and span, and the shape of its letters (computed once)."""
 
-    __slots__ = ("capital", "end", "lower", "punctuation", "start", "tag", "text", "titled")
+    __slots__ = ("capital", "end", "lower", "punctuation", "start", "tag", "titled", "token")
 
-    def __init__(self, text: str, tag: str, start: int, end: int) -> None:
-        self.text, self.tag, self.start, self.end = text, tag, start, end  # text: syllables joined by spaces
-        self.lower = text.lower().replace(" ", "_")
-        self.capital = text[:1].isupper()
+    def __init__(self, token: str, tag: str, start: int, end: int) -> None:
+        self.token, self.tag, self.start, self.end = token, tag, start, end
+        self.lower = token.lower()
+        self.capital = token[:1].isupper()
         #: Every syllable capitalised, and not an acronym: the shape of a person's or a place's name.
-        self.titled = self.capital and all(s[:1].isupper() and not s.isupper() for s in text.split(" "))
-        self.punctuation = tag == "F" or not any(ch.isalnum() for ch in text)
+        self.titled = self.capital and all(s[:1].isupper() and not s.isupper() for s in token.split("_"))
+        self.punctuation = tag == "F" or not (token[:1].isalnum() or any(ch.isalnum() for ch in token))
+
+    @property
+    def text(self) -> str:
+        """The word's syllables joined by spaces."""
+        return self.token.replace("_", " ")
 
 
 @dataclass
@@ -164,10 +169,10 @@ class Names:
 
 def _words(text: str) -> list[_Word]:
     segmented = get_segmenter().segment(text)
-    tags = get_pos_tagger().tag(["_".join(s.text for s in word) for word in segmented])
+    tokens = ["_".join([s.text for s in word]) for word in segmented]
+    tags = get_pos_tagger().tag(tokens)
     return [
-        _Word(" ".join(s.text for s in word), tag, word[0].start, word[-1].end)
-        for word, tag in zip(segmented, tags, strict=True)
+        _Word(token, tag, word[0].start, word[-1].end) for token, tag, word in zip(tokens, tags, segmented, strict=True)
     ]
 
 
@@ -286,7 +291,7 @@ def _listed_places(words: list[_Word], text: str) -> Iterable[str]:
         for last in range(i, min(len(words), i + listed.longest)):
             if last > i and not _gap(text, words[last - 1], words[last]):
                 break
-            parts.append(fold(words[last].lower))
+            parts.append(fold(words[last].lower))  # syllables joined by "_", made spaces below
             if words[last].punctuation:
                 continue
             name = listed.by_key(_SPACES.sub(" ", " ".join(parts).replace("_", " ")).strip())
@@ -330,5 +335,8 @@ def article_names(article: Article) -> Names:
 
 @lru_cache(maxsize=4)
 def _names_of(title: str, captions: tuple[str, ...], body: str) -> Names:
-    """Cached: the index asks once per field that holds names."""
-    return extract("\n\n".join([title, *captions, body]))
+    """Cached: the index asks once per field that holds names.
+
+    A title cut from the lead, or a caption also in the body, is read once.
+    """
+    return extract("\n\n".join([*(part for part in (title, *captions) if part not in body), body]))
