@@ -12,7 +12,8 @@ runs of capitalised words are then read with rules of the language:
   Phú``, ``quận Liên Chiểu, Sơn Trà và Cẩm Lệ``, ``sông Hồng``);
 * an organisation starts with a head noun (``Bộ``, ``Sở``, ``Công ty``,
   ``Ủy ban``, ``Bệnh viện``...) and runs on over capitalised words and nouns
-  (pyvi's tags ``N``/``Np``), up to a verb or punctuation;
+  (pyvi's tags ``N``/``Np``), up to a verb or punctuation, ending at most two
+  lower-case words after its last capital (``Cục Cảnh sát giao thông``);
 * a person is a run of two to four capitalised syllables tagged ``Np`` (proper
   noun) that starts with a family name, follows a title (``ông``, ``Thứ
   trưởng``...) or has a middle name (``Văn``, ``Thị``...).
@@ -168,6 +169,7 @@ class Names:
 
 
 def _words(text: str) -> list[_Word]:
+    """The text segmented and tagged by pyvi's models."""
     segmented = get_segmenter().segment(text)
     tokens = ["_".join([s.text for s in word]) for word in segmented]
     tags = get_pos_tagger().tag(tokens)
@@ -193,6 +195,7 @@ def _titled_run(words: list[_Word], at: int, text: str) -> int:
 
 
 def _shown(words: Iterable[_Word]) -> str:
+    """The name the words make, as shown: title case, canonical tones."""
     return title_case(" ".join(w.text for w in words))
 
 
@@ -237,9 +240,28 @@ def _org_end(words: list[_Word], at: int, text: str) -> int:
     return end
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])[ \t]+|\n+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _with_capitals(text: str) -> str:
+    """The sentences of ``text`` with a capital after their first word, one a line: the others name no one.
+
+    A name is capitalised, and one that opens a sentence has a second capital
+    (``Nguyễn Thị Oanh``) or is on the place list; segmenting and tagging only
+    these sentences spares a third of the cost on news text.
+    """
+    kept = []
+    for sentence in _SENTENCE_BREAK.split(text):
+        words = _LETTERS.findall(sentence)
+        if any(word[0].isupper() for word in words[1:]) or (words and places().by_key(name_key(words[0]))):
+            kept.append(sentence)
+    return "\n".join(kept)
+
+
 def extract(text: str) -> Names:
     """The people, places and organisations ``text`` names."""
-    text = canonical_text(text)
+    text = _with_capitals(canonical_text(text))
     found: dict[str, dict[str, str]] = {PERSON: {}, PLACE: {}, ORG: {}}
 
     def add(kind: str, name: str) -> None:
@@ -311,7 +333,7 @@ def _places_after_nouns(words: list[_Word], text: str) -> Iterable[tuple[str, ra
     i = 0
     while i < len(words):
         noun = words[i]
-        natural = noun.lower in NATURAL_NOUNS and not noun.capital  # Hồ, Mai: also family names
+        natural = noun.lower in NATURAL_NOUNS and not noun.capital  # Hồ is also a family name
         if noun.lower not in PLACE_NOUNS and not natural:
             i += 1
             continue
