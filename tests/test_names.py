@@ -139,6 +139,16 @@ def test_facets_of_names_places_and_organisations_in_json(corpus_index: Path) ->
     assert all(count <= output["total"] for values in facets.values() for count in values.values())
 
 
+def test_facets_through_the_python_api(corpus_index: Path) -> None:
+    from searchkit import Index
+
+    with Index(corpus_index) as index:
+        results = index.search('place:"Quảng Ninh"', facets=True)
+    assert results.total >= 2
+    assert results.facets["place"][canonical_text("Quảng Ninh")] == results.total
+    assert {"name", "org", "month", "author"} <= set(results.facets)
+
+
 def test_facets_in_text_output(corpus_index: Path) -> None:
     result = run("search", 'place:"Đà Nẵng"', "--index", str(corpus_index), "--facet", "place", "--color", "never")
     assert result.exit_code == 0, result.output
