@@ -235,3 +235,54 @@ def analyze(text: str, mode: str = "index") -> list[tuple[int, str, int, int]]:
         (token.pos, token.text, token.startchar, token.endchar)
         for token in vietnamese_analyzer()(text, positions=True, chars=True, mode=mode)
     ]
+
+
+class NameTokenizer(Tokenizer):
+    """One token per name (the value holds one a line): its folded key, so ``ha noi`` matches ``Hà Nội``.
+
+    With ``places``, a name is first brought to the shown name of the shipped
+    list (``Sài Gòn`` and ``TP.HCM`` to ``Thành phố Hồ Chí Minh``) or, when not
+    listed, stripped of an administrative noun (``thành phố Hạ Long`` to ``Hạ
+    Long``): the index and a typed query meet on the same key.
+    """
+
+    def __init__(self, places: bool = False) -> None:
+        self.places = places
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.places == getattr(other, "places", None)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.places))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        from searchkit.names import name_key, place_key
+
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, line in enumerate(value.split("\n")):
+            key = place_key(line) if self.places else name_key(line)
+            if not key:
+                continue
+            token.text = token.original = key
+            token.boost = 1.0
+            token.stopped = False
+            token.pos = start_pos + pos
+            token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+
+
+def name_analyzer(places: bool = False) -> Analyzer:
+    """The analyzer of the people, place and organisation fields."""
+    return NameTokenizer(places)

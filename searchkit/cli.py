@@ -31,7 +31,7 @@ NOT_UTF8_ARGUMENT = "the query is not valid UTF-8 text"
 NO_COLOR_ENV = "NO_COLOR"
 COLOR_CHOICES = ("auto", "always", "never")
 FORMATS = ("text", "json", "jsonl", "csv")
-FACETS = ("author", "month", "year")
+FACETS = ("author", "month", "year", "name", "place", "org")
 JSON_AND_FORMAT = "--json is --format json: give one or the other"
 
 
@@ -273,7 +273,10 @@ def index_command(
     "facets",
     type=click.Choice(FACETS),
     multiple=True,
-    help="Count the whole result set by author, month or year (repeatable; text and json).",
+    help=(
+        "Count the whole result set by author, month, year, or the people (name), places and "
+        "organisations (org) named (repeatable; text and json)."
+    ),
 )
 @click.option(
     "--fold/--no-fold",
@@ -313,6 +316,7 @@ def search_command(
       searchkit search '"an ninh quốc gia" date:2020'
       searchkit search 'title:hội nghị AND date:[2020-01 to 2020-06]'
       searchkit search 'author:"nguyen ngoc"' --format json --facet year
+      searchkit search 'place:"ha noi"' --facet name --facet org
       searchkit search "công binh" --format csv --limit 100 > hits.csv
       if searchkit search -q "bão Yagi"; then echo found; fi
       searchkit search -- '-"công an" quốc phòng'

@@ -14,15 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchkit.articles import Article
+from searchkit.names import article_names
 from searchkit.similarity import signature
 
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: The fingerprint of :data:`FIELDS` each schema version was released with.
-SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f", "2": "7a4a49b39921"}
+SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f", "2": "7a4a49b39921", "3": "f003803c9d35"}
 
-#: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored (or only a column).
-TEXT, ID, DATE, STORED = "text", "id", "date", "stored"
+#: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored (or only a column);
+#: NAMES and PLACES hold names (one a line), each matched whole by its folded form (searchkit.names).
+TEXT, ID, DATE, STORED, NAMES, PLACES = "text", "id", "date", "stored", "names", "places"
+#: Separates the values of a multi-valued field or column.
+MULTI_SEPARATOR = "\n"
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,14 @@ class Field:
     column: bool = False
     #: Counted as this facet over a result set.
     facet: str | None = None
+    #: The column holds several values (joined by MULTI_SEPARATOR), each counted by the facet.
+    multiple: bool = False
     unique: bool = False
+
+
+def _names(kind: str) -> Callable[[Article], str]:
+    """One kind of the article's names (searchkit.names), one a line."""
+    return lambda article: MULTI_SEPARATOR.join(getattr(article_names(article), kind))
 
 
 def _date(article: Article) -> object:
@@ -71,6 +82,15 @@ FIELDS: tuple[Field, ...] = (
     #: The MinHash of the body (searchkit.similarity), to fold near-duplicates in results: a column
     #: only, since a search reads it for 30 or more articles and stored fields are read whole.
     Field("minhash", STORED, signature, stored=False, column=True),
+    #: People, places and organisations the article names (searchkit.names): matched whole, by their
+    #: folded form (``place:"ha noi"``), outside the default fields so ranking is unchanged; the
+    #: ``*_shown`` columns keep the names as shown, for the facets.
+    Field("name", NAMES, _names("people"), stored=False, queryable=True),
+    Field("place", PLACES, _names("places"), stored=False, queryable=True),
+    Field("org", NAMES, _names("orgs"), stored=False, queryable=True),
+    Field("name_shown", ID, _names("people"), stored=False, column=True, facet="name", multiple=True),
+    Field("place_shown", ID, _names("places"), stored=False, column=True, facet="place", multiple=True),
+    Field("org_shown", ID, _names("orgs"), stored=False, column=True, facet="org", multiple=True),
 )
 
 
@@ -99,6 +119,11 @@ def facet_columns() -> dict[str, str]:
     return {f.facet: f.name for f in FIELDS if f.facet}
 
 
+def multi_valued_facets() -> frozenset[str]:
+    """The facets whose column holds several values per article."""
+    return frozenset(f.facet for f in FIELDS if f.facet and f.multiple)
+
+
 def document(article: Article) -> dict[str, object]:
     """The fields of ``article`` as the index stores them.
 
@@ -116,5 +141,5 @@ def document(article: Article) -> dict[str, object]:
 
 def fingerprint() -> str:
     """A short hash of what the schema is made of: names, kinds, storage, uniqueness, columns."""
-    parts = [f"{f.name}:{f.kind}:{f.stored}:{f.unique}:{f.column}" for f in FIELDS]
+    parts = [f"{f.name}:{f.kind}:{f.stored}:{f.unique}:{f.column}{':multiple' * f.multiple}" for f in FIELDS]
     return hashlib.blake2b("|".join(parts).encode("utf-8"), digest_size=6).hexdigest()

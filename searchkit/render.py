@@ -61,8 +61,12 @@ def next_page(results: SearchResults) -> int | None:
     return results.page + 1 if results.page * results.limit < shown_total else None
 
 
+#: Facets listed most frequent first (dates are listed newest first).
+MOST_FREQUENT_FIRST = ("author", "name", "place", "org")
+
+
 def facet_counts(results: SearchResults, names: Iterable[str]) -> dict[str, dict[str, int]]:
-    """Counts over the whole result set for each of ``names``: dates newest first, authors most frequent first.
+    """Counts over the whole result set for each of ``names``: dates newest first, the others most frequent first.
 
     The years are summed from the months, so the search computes one date facet.
     """
@@ -75,7 +79,7 @@ def facet_counts(results: SearchResults, names: Iterable[str]) -> dict[str, dict
             values = dict(years)
         else:
             values = results.facets.get(name, {})
-        if name == "author":
+        if name in MOST_FREQUENT_FIRST:
             counts[name] = dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
         else:
             counts[name] = dict(sorted(values.items(), reverse=True))

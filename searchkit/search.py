@@ -24,8 +24,8 @@ from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, s
 from searchkit.spelling import did_you_mean
 
 SORTS = ("relevance", "date")
-#: What ``facets=True`` counts over every match.
-FACETS = ("month", "year", "author")
+#: What ``facets=True`` counts over every match (name, place, org: the people, places and organisations named).
+FACETS = ("month", "year", "author", "name", "place", "org")
 #: Near-duplicates are looked for among the first ``page * limit * FOLD_WINDOW`` ranked matches only:
 #: enough for a page whose hits have two copies each, at the cost of reading that many stored articles.
 FOLD_WINDOW = 3
@@ -175,9 +175,10 @@ class Searcher:
 
         ``sort="relevance"`` ranks by score, newer first among equal scores, and
         in a query typed with marks the articles with every word as typed first;
-        ``sort="date"`` lists newest first.  ``facets`` counts months, years and
-        authors over every match, and gives each hit its values (``Hit.facets``).
-        ``fold`` puts near-duplicates under the best-ranked copy (:meth:`_folded`);
+        ``sort="date"`` lists newest first.  ``facets`` counts months, years,
+        authors and the people, places and organisations named, over every match,
+        and gives each hit its values (``Hit.facets``).  ``fold`` puts
+        near-duplicates under the best-ranked copy (:meth:`_folded`);
         ``fold=False`` lists every copy.
         """
         if sort not in SORTS:
@@ -219,7 +220,7 @@ class Searcher:
             hit = make_hit(self.engine.stored(docnum), scores[docnum], (page - 1) * limit + number, parsed)
             hit.similar = [str(copy_id) for copy_id in self.engine.column_values("id", copies)]
             if facets:
-                hit.facets = {name: [v for v in self.engine.facet_of(name, [docnum]) if v] for name in FACETS}
+                hit.facets = {name: self.engine.facet_of(name, docnum) for name in FACETS}
             hits.append(hit)
         return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion, stories)
 

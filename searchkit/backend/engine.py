@@ -121,15 +121,21 @@ class Engine:
         self._column_readers: dict[str, object] = {}
         self.facet_values: dict[str, list[str]] = {}
         self.facet_codes: dict[str, np.ndarray] = {}
+        #: For a multi-valued facet, the document holding each code (facet_codes has one code per value held).
+        self.facet_owners: dict[str, np.ndarray] = {}
         for name in facet_columns:
             vocabulary: dict[str, int] = {}
-            parts = []
-            for c in columns:
-                values, codes = c.facets[name]
+            parts, owners = [], []
+            for c, (_, offset) in zip(columns, self.leaves, strict=True):
+                values, codes, held_by = c.facets[name]
                 remap = np.array([vocabulary.setdefault(v, len(vocabulary)) for v in values], dtype=np.int32)
                 parts.append(remap[codes] if len(codes) else codes)
+                if held_by is not None:
+                    owners.append(held_by + offset)
             self.facet_values[name] = list(vocabulary)
             self.facet_codes[name] = _concat(parts, np.int32)
+            if owners:
+                self.facet_owners[name] = _concat(owners, np.int64)
         totals: Counter[str] = Counter()
         for leaf, _ in self.leaves:
             totals.update(sp.field_length_totals(leaf))
@@ -565,14 +571,26 @@ class Engine:
         chained, pairs = self.proximity(runs, window_mask)
         return chained[docnums], pairs[docnums]
 
-    def facet_of(self, name: str, docnums: list[int]) -> list[str]:
-        """Each document's value of the facet ``name`` ("" when it has none)."""
-        values = self.facet_values[name]
-        return [values[code] for code in self.facet_codes[name][docnums].tolist()]
+    def facet_of(self, name: str, docnum: int) -> list[str]:
+        """The values of the facet ``name`` a document holds (several for names and places, none when empty)."""
+        values, codes = self.facet_values[name], self.facet_codes[name]
+        if name in self.facet_owners:
+            owners = self.facet_owners[name]  # sorted: segments in order, documents in order within each
+            held = codes[np.searchsorted(owners, docnum, "left") : np.searchsorted(owners, docnum, "right")]
+        else:
+            held = codes[docnum : docnum + 1]
+        return [values[code] for code in held.tolist() if values[code]]
 
     def facet_counts(self, name: str, docnums: np.ndarray) -> dict[str, int]:
+        """How many of ``docnums`` hold each value (an article counts once per value it holds)."""
         values = self.facet_values[name]
-        counts = np.bincount(self.facet_codes[name][docnums], minlength=len(values))
+        if name in self.facet_owners:
+            chosen = np.zeros(self.size, dtype=bool)
+            chosen[docnums] = True
+            codes = self.facet_codes[name][chosen[self.facet_owners[name]]]
+        else:
+            codes = self.facet_codes[name][docnums]
+        counts = np.bincount(codes, minlength=len(values))
         return {values[code]: int(n) for code, n in enumerate(counts.tolist()) if n and values[code]}
 
 

@@ -45,8 +45,9 @@ from whoosh.writing import CLEAR
 from searchkit import fields
 from searchkit.analysis import SHINGLE_SEPARATOR
 
-#: Bumped whenever the layout of a ``.skarrays`` file changes (2: positions of frequent shingles).
-ARRAYS_VERSION = 2
+#: Bumped whenever the layout of a ``.skarrays`` file changes (2: positions of frequent shingles;
+#: 3: the documents of each value of a facet with several values).
+ARRAYS_VERSION = 3
 ARRAYS_SUFFIX = ".skarrays"
 _MAGIC = b"SKARRAYS"
 #: A term's postings go into the array file when it is in at least this many documents of the segment…
@@ -75,7 +76,9 @@ class DocColumns:
 
     lengths: dict[str, np.ndarray]  # field → decoded field length (float64)
     dates: np.ndarray  # int64 Whoosh date longs, _UNDATED when undated
-    facets: dict[str, tuple[list[str], np.ndarray]]  # name → (values, int32 code per doc)
+    #: name → (values, int32 codes, owners): a code per document, or for a multi-valued facet a code
+    #: per value held and ``owners`` the document holding each (None for single-valued facets).
+    facets: dict[str, tuple[list[str], np.ndarray, np.ndarray | None]]
 
 
 def decode_block_stream(raw: bytes, with_positions: bool = False) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
@@ -190,15 +193,22 @@ def read_columns(reader: SegmentReader, text_fields: tuple[str, ...], facet_colu
     date_texts = reader.column_reader("date_text") if count else []
     dates = np.fromiter((_date_long(str(date_texts[doc] or "")) for doc in range(count)), dtype=np.int64, count=count)
     facets = {}
+    multiple = fields.multi_valued_facets()
     for name, column_name in facet_columns.items():
         values = reader.column_reader(column_name) if count else []
         vocabulary: dict[str, int] = {}
+        if name in multiple:
+            split = ((doc, str(values[doc] or "").split(fields.MULTI_SEPARATOR)) for doc in range(count))
+            held = [(doc, value) for doc, found in split for value in found if value]
+            codes = np.array([vocabulary.setdefault(value, len(vocabulary)) for _, value in held], dtype=np.int32)
+            facets[name] = (list(vocabulary), codes, np.array([doc for doc, _ in held], dtype=np.int64))
+            continue
         codes = np.fromiter(
             (vocabulary.setdefault(str(values[doc] or ""), len(vocabulary)) for doc in range(count)),
             dtype=np.int32,
             count=count,
         )
-        facets[name] = (list(vocabulary), codes)
+        facets[name] = (list(vocabulary), codes, None)
     return DocColumns(lengths, dates, facets)
 
 

@@ -20,7 +20,7 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex, clean_files
 
 from searchkit import fields
-from searchkit.analysis import vietnamese_analyzer
+from searchkit.analysis import name_analyzer, vietnamese_analyzer
 from searchkit.errors import IndexBusy, IndexMissing, IndexProblem
 from searchkit.fields import SCHEMA_VERSION
 
@@ -34,6 +34,8 @@ REBUILD_HINT = "rebuild it with `searchkit index --full PATH...`"
 def _whoosh_field(field: fields.Field, analyzer: object) -> object:
     if field.kind == fields.TEXT:
         return wf.TEXT(analyzer=analyzer, stored=field.stored, phrase=True, multitoken_query="phrase")
+    if field.kind in (fields.NAMES, fields.PLACES):
+        return wf.TEXT(analyzer=name_analyzer(places=field.kind == fields.PLACES), stored=field.stored, phrase=False)
     if field.kind == fields.ID:
         return wf.ID(stored=field.stored, unique=field.unique, sortable=field.column)
     if field.kind == fields.DATE:
