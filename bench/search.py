@@ -236,8 +236,13 @@ def main() -> int:
             "|---|---:|---:|---:|---:|---:|",
             *cold_rows,
             "",
-            f"Index on disk: {index_size(index_dir) / 1e6:.0f} MB, {index_size(index_dir) / 1e6 / raw_mb:.2f}× the raw "
-            f"text. Peak memory of a cold search process: {peak:.0f} MB.",
+            (
+                f"Index on disk: {index_size(index_dir) / 1e6:.0f} MB, {index_size(index_dir) / 1e6 / raw_mb:.2f}× the "
+                "raw text."
+                if args.replicate == 1
+                else f"Index on disk: the {size:,}-article index's files, listed {args.replicate} times (not copied)."
+            )
+            + f" Peak memory of a cold search process: {peak:.0f} MB.",
         ]
         print("\n".join(sections[size_start:]), flush=True)
         if args.write:  # after every size, so a long run that is stopped keeps what it measured

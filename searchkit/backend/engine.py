@@ -232,14 +232,22 @@ class Engine:
     def empty(self) -> Match:
         return Match(np.zeros(self.size, dtype=bool), np.zeros(self.size))
 
-    def term(self, fieldname: str, text: str, boost: float = 1.0) -> Match:
-        """BM25F of one term in one field, as Whoosh scores it (a weight for unscored ID fields)."""
+    def term(self, fieldname: str, text: str, boost: float = 1.0, within: np.ndarray | None = None) -> Match:
+        """BM25F of one term in one field, as Whoosh scores it (a weight for unscored ID fields).
+
+        With ``within`` (a mask), only those documents are scored and marked:
+        what an optional clause needs, whose score counts only where the
+        required part matched.
+        """
         match = self.empty()
         lists = self.postings(fieldname, text)
         if not lists:
             return match
         ids = np.concatenate([p.ids + offset for offset, p in lists])
         weights = np.concatenate([p.weights for _, p in lists])
+        if within is not None:
+            kept = within[ids]
+            ids, weights = ids[kept], weights[kept]
         match.mask[ids] = True
         if fieldname in self.lengths:
             idf = self.idf(fieldname, text)
@@ -249,15 +257,16 @@ class Engine:
             match.score[ids] = boost * weights
         return match
 
-    def evaluate(self, q: wq.Query) -> Match:
-        """The documents ``q`` matches and their scores."""
+    def evaluate(self, q: wq.Query, within: np.ndarray | None = None) -> Match:
+        """The documents ``q`` matches and their scores; with ``within``, exact only inside that mask."""
         kind = type(q)
         if kind is wq.Term:
-            return self.term(q.fieldname, q.text, q.boost)
+            return self.term(q.fieldname, q.text, q.boost, within)
         if kind in (wq.And, wq.Or):
-            return self._compound(q)
+            return self._compound(q, within)
         if kind is wq.AndMaybe:
-            required, optional = self.evaluate(q.a), self.evaluate(q.b)
+            required = self.evaluate(q.a, within)
+            optional = self.evaluate(q.b, required.mask)
             required.score += np.where(required.mask & optional.mask, optional.score, 0.0)
             return required
         if kind is wq.AndNot:
@@ -268,7 +277,7 @@ class Engine:
         if kind is wq.Not:
             excluded = self.evaluate(q.query)
             return Match(~excluded.mask & self.live, np.zeros(self.size))
-        if kind is wq.Phrase:
+        if kind is wq.Phrase:  # every match counted: its number is the phrase's document frequency
             return self.phrase(q)
         if isinstance(q, wq.NumericRange) and q.fieldname == "date":
             return self._dates(q)
@@ -292,12 +301,12 @@ class Engine:
         """The index terms a wildcard, prefix, fuzzy or range query stands for."""
         return [(name, _text(text)) for name, text in q.expanded_terms(self.reader)]
 
-    def _compound(self, q: wq.CompoundQuery) -> Match:
+    def _compound(self, q: wq.CompoundQuery, within: np.ndarray | None = None) -> Match:
         subs = q.subqueries
         if not subs:
             return self.empty()
         if len(subs) == 1:  # Whoosh drops the boost of a one-clause compound
-            return self.evaluate(subs[0])
+            return self.evaluate(subs[0], within)
         is_and = type(q) is wq.And
         combined: Match | None = None
         for sub in subs:
@@ -307,7 +316,7 @@ class Engine:
                     combined = Match(self.live.copy(), np.zeros(self.size))
                 combined.mask &= ~excluded.mask
                 continue
-            found = self.evaluate(sub)
+            found = self.evaluate(sub, within)
             if combined is None:
                 combined = found
             elif is_and:
@@ -369,7 +378,7 @@ class Engine:
         for distance, word in enumerate(words[1:], start=1):
             if not len(starts):
                 break
-            starts = starts[np.isin(starts + distance, self.position_keys(fieldname, word, docnums))]
+            starts = starts[_in_sorted(self.position_keys(fieldname, word, docnums), starts + distance)]
         return np.bincount(starts >> 32, minlength=self.size).astype(np.float64)
 
     def _occurrences(self, fieldname: str, text: str, docnums: np.ndarray) -> Iterator[tuple[int, list[int]]]:
@@ -416,6 +425,8 @@ class Engine:
         other terms' are decoded from Whoosh's blocks, one document at a time.
         """
         parts = []
+        chosen = np.zeros(self.size, dtype=bool)
+        chosen[docnums] = True
         for arrays, (leaf, offset) in zip(self.arrays, self.leaves, strict=True):
             local = docnums[(docnums >= offset) & (docnums < offset + leaf.doc_count_all())]
             if not len(local):
@@ -424,7 +435,7 @@ class Engine:
             if kept is not None:
                 docs, positions = kept
                 docs = docs + offset
-                wanted = np.isin(docs, local)
+                wanted = chosen[docs]
                 parts.append((docs[wanted] << 32) + positions[wanted])
             else:
                 parts.append(
@@ -592,6 +603,14 @@ class Engine:
             codes = self.facet_codes[name][docnums]
         counts = np.bincount(codes, minlength=len(values))
         return {values[code]: int(n) for code, n in enumerate(counts.tolist()) if n and values[code]}
+
+
+def _in_sorted(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """Which ``needles`` are in ``haystack`` (sorted): a binary search each, cheaper than ``np.isin``'s hashing."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    at = np.minimum(np.searchsorted(haystack, needles), len(haystack) - 1)
+    return haystack[at] == needles
 
 
 def phrase_count(positions: list[np.ndarray | None], slop: int) -> int:
