@@ -21,8 +21,10 @@ Measured, in one run:
   against the full build (``index --full``) of the same archive, which
   includes it;
 * related articles: precision@5 (the share of the 5 related articles on the
-  same subject) of ``Index.related`` beside the title's words searched as an
-  OR query (plain BM25F), both leaving out the article and its own copies.
+  same subject) of ``Index.related``, of the "Bài liên quan" block the report
+  writes on each article page (``report --all``), and of the title's words
+  searched as an OR query (plain BM25F), all leaving out the article and its
+  own copies.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from make_corpus import BYLINES, CAPTIONS, GIVEN, ORGS, PLACES, SENTENCES, Vocab
 from searchkit import Index, similarity
 from searchkit.indexer import index_paths
 from searchkit.ingest import Limits, discover, read_articles
+from searchkit.report import page_name, write_report
 
 HEADLINES = [
     "{place}: {w} và {w}",
@@ -239,6 +242,27 @@ def precision_at_5(index: Index, articles: list[Story]) -> tuple[float, float]:
     return float(np.mean(related_scores)), float(np.mean(title_scores))
 
 
+def report_precision_at_5(index_dir: Path, articles: list[Story], out: Path) -> float:
+    """Mean precision@5 of the "Bài liên quan" block of ``searchkit report --all``'s article pages.
+
+    The report ranks related articles for all its pages at once
+    (``related.related_among``), not by ``Index.related``: read from the pages
+    written, over the same original stories.
+    """
+    write_report(index_dir, [], out, archive=True)
+    stories = _story_of(articles)
+    by_page = {page_name(a.id): a.id for a in articles}
+    scores = []
+    for article in articles:
+        if "-copy" in article.id:
+            continue
+        html = (out / page_name(article.id)).read_text("utf-8")
+        block = html.split('class="related"', 1)[1].split("</nav>", 1)[0] if 'class="related"' in html else ""
+        related = [by_page[link] for link in re.findall(r'href="(?:\.\./)?(articles/[0-9a-f]+\.html)"', block)]
+        scores.append(sum(stories[i][0] == stories[article.id][0] for i in related[:5]) / 5)
+    return float(np.mean(scores))
+
+
 def signature_cost(folder: Path) -> tuple[float, int]:
     """Seconds to compute every article's signature, as the indexer does (articles read beforehand)."""
     read = [a for src in discover([folder]) for a in read_articles(src, Limits())]
@@ -285,7 +309,11 @@ def main() -> int:
                 precision, recall = folding_all_pairs(index, articles, threshold)
                 print(f"  all pairs at threshold {threshold}: precision {precision:.3f}, recall {recall:.3f}")
             related, title = precision_at_5(index, articles)
-            print(f"related precision@5: more-like-this {related:.3f}, title words (BM25F) {title:.3f}")
+        in_report = report_precision_at_5(index_dir, articles, Path(tmp) / "report")
+        print(
+            f"related precision@5: more-like-this {related:.3f}, the report's pages {in_report:.3f}, "
+            f"title words (BM25F) {title:.3f}"
+        )
     return 0
 
 
