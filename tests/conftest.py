@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -72,3 +73,13 @@ def write_generated_articles(folder: Path, count: int, start: int = 0) -> list[P
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def hears_ctrl_c() -> None:
+    """``preexec_fn`` for a process a test stops with SIGINT, as Ctrl-C does.
+
+    A shell starts background jobs with SIGINT ignored and children inherit
+    that: a suite run as ``pytest &`` would otherwise send Ctrl-C to a process
+    deaf to it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -16,7 +16,7 @@ from searchkit.errors import IndexBusy
 from searchkit.indexer import index_paths
 from searchkit.search import search, stats
 
-from .conftest import write_generated_articles
+from .conftest import hears_ctrl_c, write_generated_articles
 
 
 def _poll(condition, what: str, timeout: float = 60.0) -> None:
@@ -87,6 +87,7 @@ def test_watch_indexes_new_changed_and_removed_files_once_per_burst(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=hears_ctrl_c,
     )
     runs: list[str] = []  # the summary line of each run, as it is printed
     reader = threading.Thread(target=lambda: runs.extend(watcher.stdout), daemon=True)  # type: ignore[arg-type]

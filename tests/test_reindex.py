@@ -17,7 +17,7 @@ import pytest
 from searchkit.indexer import index_paths
 from searchkit.search import search, stats
 
-from .conftest import SEED_ENGINEERS, SEED_MEETING, write_generated_articles
+from .conftest import SEED_ENGINEERS, SEED_MEETING, hears_ctrl_c, write_generated_articles
 
 
 def test_edit_one_seed_add_one_file(seeds_copy: Path, tmp_path: Path) -> None:
@@ -298,7 +298,9 @@ def test_unwritable_index_location_is_one_line(seeds_copy: Path, tmp_path: Path,
 
 def test_watch_picks_up_new_files_and_stops_cleanly(seeds_copy: Path, tmp_path: Path, searchkit_exe: Path) -> None:
     index_dir = tmp_path / "ix"
-    watcher = _start_index(searchkit_exe, seeds_copy, index_dir, "--watch", "--interval", "0.2")
+    watcher = _start_index(
+        searchkit_exe, seeds_copy, index_dir, "--watch", "--interval", "0.2", preexec_fn=hears_ctrl_c
+    )
     try:
         deadline = time.monotonic() + 60
         while not (index_dir / "searchkit-files.json").exists() and time.monotonic() < deadline:
