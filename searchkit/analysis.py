@@ -12,6 +12,8 @@ each position the index holds:
   so whole words outrank syllables that are merely adjacent;
 * the folded pair with the next syllable (``cong an``, a shingle), so a
   query's adjacent words rank adjacent text first without a slow phrase scan.
+  A pair never spans a sentence end or a line break (:func:`ends_sentence`):
+  ``sạt lở đất. Bão số 3`` does not hold ``đất bão`` side by side.
 
 Modes: ``index`` segments with pyvi's CRF; ``highlight`` emits the same
 syllables, folds and shingles without loading the CRF; ``query`` emits one
@@ -38,6 +40,21 @@ STOP_WORDS = frozenset(
     về đó ấy kia vẫn còn rất đều
     """.split()
 )
+
+#: What stands between two sentences: a full stop, ``!``, ``?`` or an ellipsis, then a space.
+#: (An abbreviation keeps its full stop inside its syllable, ``TP.`` or ``Q.``: no sentence ends there.)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s")
+
+
+def ends_sentence(gap: str, after: str) -> bool:
+    """True when ``gap``, the text before the syllable ``after``, ends a sentence or a line.
+
+    A line break always does (paragraphs, captions, a title above its text); a
+    full stop, ``!``, ``?`` or ``…`` then a space does when ``after`` opens
+    with a capital, as a new sentence does.
+    """
+    return "\n" in gap or (bool(_SENTENCE_END.search(gap + " ")) and after[:1].isupper())
+
 
 #: Prefix of diacritic-free forms: their own namespace beside the exact syllables.
 FOLDED_MARK = "~"
@@ -153,6 +170,7 @@ class VietnameseTokenizer(Tokenizer):
         text = canonical(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
+        previous_end = 0
         for raw_word in self._words(text, mode):
             word = _split_underscores(raw_word)
             if not word:
@@ -167,6 +185,8 @@ class VietnameseTokenizer(Tokenizer):
                 token.stopped = False
                 token.compound = compound if index == 0 else None
                 token.compound_end = start_char + pieces[-1].end
+                token.after_break = pos > start_pos and ends_sentence(text[previous_end : syl.start], syl.text)
+                previous_end = syl.end
                 if keeporiginal:
                     token.original = token.text
                 token.pos = pos
@@ -204,6 +224,8 @@ class VariantsFilter(Filter):
                 continue
             text, pos, start, end = token.text, token.pos, token.startchar, token.endchar
             folded = fold(text)
+            if token.after_break:  # no shingle across a sentence end
+                previous = None
             compound = token.compound
             yield token
             token.text = FOLDED_MARK + folded

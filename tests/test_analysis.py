@@ -44,10 +44,14 @@ def test_legal_references_and_numbers_stay_searchable() -> None:
     assert {"03", "2019", "nđ", "~nd", "cp", "1.584", "~1584", "antt", "covid", "19"} <= tokens
 
 
-def test_punctuation_takes_no_position_so_shingles_run_across_it() -> None:
-    tokens = _tokens("an ninh. Quốc phòng")
+def test_punctuation_takes_no_position_and_shingles_stop_at_a_sentence_end() -> None:
+    tokens = _tokens("an ninh. Quốc phòng, huyện Bảo Yên, tỉnh Lào Cai")
     assert (1, "ninh") in tokens and (2, "quốc") in tokens
-    assert (1, "ninh quoc") in tokens
+    assert (1, "ninh quoc") not in tokens  # "ninh. Quốc": a new sentence
+    assert (6, "yen tinh") in tokens  # a comma does not end a sentence
+    assert (1, "ninh quoc") in _tokens("an ninh. quốc phòng")  # no capital after it: not a sentence end
+    assert (0, "dat bao") not in _tokens("đất\nbão")  # a line break ends a line
+    assert (0, "tp ho") in _tokens("TP. Hồ Chí Minh")  # an abbreviation keeps its full stop
 
 
 def test_character_offsets_point_into_the_original_text() -> None:
