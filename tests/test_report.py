@@ -14,7 +14,7 @@ from searchkit.cli import cli
 from searchkit.findindex import ARTICLE_CHUNK
 from searchkit.indexer import index_paths
 from searchkit.normalize import fold
-from searchkit.report import MARKER, ReportTargetTaken, page_name, safe_link, write_report
+from searchkit.report import MARKER, ReportTargetTaken, facet_label, page_name, safe_link, write_report
 from searchkit.search import Searcher
 
 from .conftest import SEED_ENGINEERS, SEED_MEETING, SEEDS
@@ -97,10 +97,20 @@ def test_article_page_shows_captions_apart_and_marks_the_query(report: Path) -> 
     assert SEED_MEETING in source and str(SEEDS) not in source
 
 
-def test_facets_count_hits_per_facet_the_search_counts(report: Path) -> None:
+def test_facets_count_hits_per_facet_the_search_counts(report: Path, seeds_index: Path) -> None:
     facets = _soup(report / "index.html").find("details", class_="facets")
-    assert [h.get_text() for h in facets.find_all("h3")] == ["Theo tháng", "Theo năm", "Theo tác giả"]
-    labels = [a.get_text() for a in facets.find_all("a")]
+    with Searcher(seeds_index) as searcher:
+        counted = searcher.search("bo cong an", facets=True).facets
+    shown = [name for name in counted if counted[name]]  # every facet the search counts values of
+    assert [h.get_text() for h in facets.find_all("h3")] == [f"Theo {facet_label(name)}" for name in shown]
+    assert shown[:3] == ["month", "year", "author"] and {"name", "org"} <= set(shown)
+    for name in shown[3:]:  # people, places and organisations named: one link per value, with its count
+        links = facets.select(f"a.facet[data-facet={name}]")
+        assert {a["data-value"]: a.get_text() for a in links} == {
+            value: f"{value} ({count})" for value, count in counted[name].items()
+        }
+    dated_or_signed = [a for a in facets.find_all("a") if a.get("data-facet") in (None, "month", "year", "author")]
+    labels = [a.get_text() for a in dated_or_signed]
     assert labels == [
         "Tất cả (2)",
         "2020-07 (1)",
@@ -109,7 +119,7 @@ def test_facets_count_hits_per_facet_the_search_counts(report: Path) -> None:
         "không rõ ngày (1)",
         "NGUYỄN NGỌC (1)",
     ]
-    hrefs = [a["href"] for a in facets.find_all("a")]
+    hrefs = [a["href"] for a in dated_or_signed]
     assert hrefs == [
         "#q1",
         "#q1?month=2020-07",

@@ -138,9 +138,10 @@ def test_facets_count_every_match_not_only_the_hits_shown(site: Path) -> None:
     }
     authors = [a.get_text() for a in section.select("a.facet[data-facet=author]")]
     assert authors == ["Lan Anh (8)", "Minh Đức (8)"]
-    # The top hits of each month and author are in the page, hidden until the facet is chosen.
+    # The top hits of each facet value are in the page, hidden until the facet is chosen: November's
+    # own three at least, and any other November match that is a top hit of a place or name shown.
     november = section.select("li.hit[data-month='2019-11']")
-    assert len(november) == 3 and all(li.has_attr("hidden") for li in november)
+    assert 3 <= len(november) <= 4 and all(li.has_attr("hidden") for li in november)
     assert len([li for li in section.select("li.hit") if not li.has_attr("hidden")]) == 3
 
 
