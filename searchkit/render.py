@@ -33,7 +33,9 @@ def segments_plain(segments: Segments) -> tuple[str, list[list[int]]]:
 
 
 #: Columns of ``search --format csv``, in order.
-CSV_COLUMNS = ("rank", "score", "id", "path", "title", "date", "author", "snippet")
+CSV_COLUMNS = ("rank", "score", "id", "path", "title", "date", "author", "snippet", "similar")
+#: Joins the ids of a hit's folded copies in its CSV cell.
+CSV_ID_SEPARATOR = ";"
 #: Values of each facet shown in the text output (JSON has them all).
 TEXT_FACET_VALUES = 8
 
@@ -114,6 +116,7 @@ def results_csv(results: SearchResults, scored: bool = True) -> str:
     for hit in results.hits:
         row = hit_json(hit, scored)
         row["snippet"] = re.sub(r"\s*\n\s*", " ", row["snippet"])  # one line per row, as in the text output
+        row["similar"] = CSV_ID_SEPARATOR.join(row["similar"])
         writer.writerow(row)
     return out.getvalue()
 

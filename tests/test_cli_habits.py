@@ -194,9 +194,23 @@ def test_csv_opens_as_a_table(corpus_index: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.output)))
     hits = json.loads(run("search", "hội nghị", "--json", "-n", "3", "--index", str(corpus_index)).output)["hits"]
     assert [r["id"] for r in rows] == [h["id"] for h in hits]
-    assert list(rows[0]) == ["rank", "score", "id", "path", "title", "date", "author", "snippet"]
+    assert list(rows[0]) == ["rank", "score", "id", "path", "title", "date", "author", "snippet", "similar"]
     assert float(rows[0]["score"]) == hits[0]["score"]
     assert rows[0]["title"] == hits[0]["title"]  # commas and quotes survive
+
+
+def test_csv_lists_the_copies_folded_under_a_hit(tmp_path: Path) -> None:
+    story = "Mưa lớn kéo dài khiến nhiều tuyến đường ở Hà Giang bị sạt lở. " * 3
+    for name, title in (("a.txt", "Sạt lở ở Hà Giang"), ("b.txt", "Hà Giang: đường sạt lở"), ("c.txt", "Tin khác")):
+        body = story if name != "c.txt" else "Giá lúa tăng mạnh trong tháng này ở đồng bằng."
+        (tmp_path / name).write_text(f"{title}\n\n{body}\nTin: Lan Anh", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    assert run("index", str(tmp_path), "--index", str(index_dir), "-q").exit_code == 0
+    result = run("search", "sạt lở Hà Giang", "--format", "csv", "--index", str(index_dir))
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    hits = json.loads(run("search", "sạt lở Hà Giang", "--json", "--index", str(index_dir)).output)["hits"]
+    assert [row["similar"] for row in rows] == [";".join(hit["similar"]) for hit in hits]
+    assert len(rows) == 1 and rows[0]["similar"] in ("a.txt", "b.txt")  # one story, its copy named
 
 
 def test_facets_count_the_whole_result_set(corpus_index: Path) -> None:
