@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchkit.articles import Article
-from searchkit.names import article_names
 from searchkit.similarity import signature
 
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow (4: shingles stop at sentence ends).
@@ -53,7 +52,13 @@ class Field:
 
 def _names(kind: str) -> Callable[[Article], str]:
     """One kind of the article's names (searchkit.names), one a line."""
-    return lambda article: MULTI_SEPARATOR.join(getattr(article_names(article), kind))
+
+    def value(article: Article) -> str:
+        from searchkit.names import article_names  # here: only indexing extracts names, a search never does
+
+        return MULTI_SEPARATOR.join(getattr(article_names(article), kind))
+
+    return value
 
 
 def _date(article: Article) -> object:

@@ -123,3 +123,8 @@ def build_index(tmp: Path) -> Path:
     (folder / "articles.json").write_text(json.dumps(corpus_articles(), ensure_ascii=False), encoding="utf-8")
     index_paths([folder], tmp / "index", workers=1)
     return tmp / "index"
+
+
+def report_args(index: Path, out: Path, queries: tuple[str, ...] = ("ban tin", "lu quet")) -> list[str]:
+    """``searchkit report`` of ``queries`` over the corpus with ``--all``, 3 hits a query, archive pages of PER_PAGE."""
+    return ["report", *queries, "-n", "3", "--all", "--per-page", str(PER_PAGE), "-o", str(out), "--index", str(index)]

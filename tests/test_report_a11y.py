@@ -17,7 +17,7 @@ from searchkit.cli import cli
 from searchkit.report import page_name
 
 from .conftest import ROOT
-from .report_corpus import PER_PAGE, build_index
+from .report_corpus import build_index, report_args
 from .test_report_browser import browser, open_tab  # noqa: F401  (the module's browser fixture)
 
 AXE = Path(os.environ.get("SEARCHKIT_AXE", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
@@ -45,8 +45,7 @@ def require_axe() -> Path:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index = build_index(tmp_path_factory.mktemp("corpus"))
     out = tmp_path_factory.mktemp("site") / "out"
-    args = ["report", "ban tin", "ha noi", "lu quet", "-n", "3", "--all", "--per-page", str(PER_PAGE), "-o", str(out)]
-    result = CliRunner().invoke(cli, [*args, "--index", str(index)])
+    result = CliRunner().invoke(cli, report_args(index, out, ("ban tin", "ha noi", "lu quet")))
     assert result.exit_code == 0, result.output
     return out
 

@@ -13,7 +13,7 @@ from searchkit.api import Index
 from searchkit.cli import cli
 from searchkit.report import page_name
 
-from .report_corpus import PER_PAGE, build_index
+from .report_corpus import PER_PAGE, build_index, report_args
 
 
 def _soup(path: Path) -> BeautifulSoup:
@@ -28,21 +28,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site(index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("site") / "out"
-    args = [
-        "report",
-        "ban tin",
-        "lu quet",
-        "-n",
-        "3",
-        "--all",
-        "--per-page",
-        str(PER_PAGE),
-        "-o",
-        str(out),
-        "--index",
-        str(index),
-    ]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, report_args(index, out))
     assert result.exit_code == 0, result.output
     return out
 

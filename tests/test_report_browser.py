@@ -20,7 +20,7 @@ from searchkit.cli import cli
 from searchkit.report import page_name
 
 from .conftest import ROOT, SEED_MEETING
-from .report_corpus import PER_PAGE, SAFE_URL, UNSAFE_URLS, build_index
+from .report_corpus import SAFE_URL, UNSAFE_URLS, build_index, report_args
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = ROOT / "docs" / "report.png"
@@ -85,21 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("site") / "out"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(findindex, "SHARD_BYTES", 400)
-        args = [
-            "report",
-            "ban tin",
-            "lu quet",
-            "-n",
-            "3",
-            "--all",
-            "--per-page",
-            str(PER_PAGE),
-            "-o",
-            str(out),
-            "--index",
-            str(index),
-        ]
-        result = CliRunner().invoke(cli, args)
+        result = CliRunner().invoke(cli, report_args(index, out))
     assert result.exit_code == 0, result.output
     yield out
 
