@@ -7,7 +7,9 @@ its data to ``searchkitFind(kind, number, data)``, defined by ``find.js``:
 * ``find/tN.js``: the terms whose hash falls in shard N.  A term is a
   syllable folded as searchkit folds it (``ha``, from ``hà``), with the exact
   spellings seen (``["hà", "hạ"]``), or an adjacent pair (``ha noi``); its
-  postings are flat ``[doc gap, weight, spelling bits]`` (pairs without bits);
+  postings are ``(doc gap, weight, spelling bits)`` (pairs without bits),
+  written as one string of :data:`DIGITS` (see :func:`encode`), with their
+  number: a third of the bytes of a JSON array of numbers;
 * ``find/dN.js``: titles, pages, dates and opening text of ARTICLE_CHUNK articles.
 
 Folding, tone placement and pairs are computed here by searchkit's own
@@ -39,12 +41,18 @@ TITLE_WEIGHT = 3
 #: BM25 parameters.
 K1 = 1.2
 B = 0.75
-#: Articles per ``dN.js`` chunk: a result page loads the chunks of its hits only.
-ARTICLE_CHUNK = 32
+#: Articles per ``dN.js`` chunk: a result page loads the chunks of its hits only (10 hits, 10 chunks).
+ARTICLE_CHUNK = 8
 #: Characters of article text kept for excerpts.
 EXCERPT_CHARS = 600
+#: Words (occurrences) of the articles grouped into postings at once: bounds the memory of a large report.
+BLOCK_WORDS = 2_000_000
+#: Numbers encoded at once (see :func:`encode`).
+ENCODE_BLOCK = 1 << 20
 #: Target bytes of a term shard: a query loads one per word and per pair of words.
-SHARD_BYTES = 48_000
+SHARD_BYTES = 16_000
+#: The 64 characters postings are written in (JSON-safe, no ``<``): a digit's value is its index.
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 #: Exact spellings tracked per folded syllable (bits of a posting's spelling mask).
 MAX_SPELLINGS = 30
 #: Name of the folder (under ``assets/``) and of the global loader function.
@@ -110,8 +118,8 @@ class FindIndex:
         bits, learn = self._bits, self._learn
         for words, weight in ((title_words, TITLE_WEIGHT), (text_words, 1)):
             packed = np.array([bits.get(word) or learn(word) for word in words], dtype=np.int64)
-            self._words.append((packed >> _BIT_WIDTH) - 1)
-            self._masks.append(packed & _BIT_MASK)
+            self._words.append(((packed >> _BIT_WIDTH) - 1).astype(np.int32))
+            self._masks.append((packed & _BIT_MASK).astype(np.int32))
             self._fields.append((number, weight))
         self.lengths.append(TITLE_WEIGHT * len(title_words) + len(text_words))
 
@@ -131,24 +139,49 @@ class FindIndex:
         return self._bits[word]
 
     def postings(self) -> tuple[Postings, Postings]:
-        """The postings of folded syllables (with spelling bits) and of adjacent pairs (bits 0), computed at once."""
-        sizes = np.array([len(words) for words in self._words], dtype=np.int64)
-        words = np.concatenate([*self._words, np.zeros(0, np.int64)])
-        masks = np.concatenate([*self._masks, np.zeros(0, np.int64)])
-        owner = np.array([doc for doc, _ in self._fields], dtype=np.int64)
-        weight = np.array([w for _, w in self._fields], dtype=np.int64)
-        part = np.repeat(np.arange(len(sizes)), sizes)
-        docs, weights = owner[part], weight[part]
+        """The postings of folded syllables (with spelling bits) and of adjacent pairs (bits 0).
+
+        Articles are grouped a block at a time (:data:`BLOCK_WORDS` words), so
+        memory holds one block's occurrences and every block's postings, not
+        every occurrence at once; blocks follow the articles' order, so a stable
+        sort by term keeps each term's articles ascending.
+        """
         vocabulary = len(self._keys)
-        singles = _grouped(words, docs, weights, masks, list(self._keys))
-        # Pairs of adjacent words inside one field of one article.
-        inside = part[1:] == part[:-1]
-        pair_codes = words[:-1][inside] * vocabulary + words[1:][inside]
-        codes, pair_numbers = np.unique(pair_codes, return_inverse=True)
+        singles: list[tuple[np.ndarray, ...]] = []
+        pairs: list[tuple[np.ndarray, ...]] = []
+        for first, last in self._blocks():
+            words = np.concatenate([np.zeros(0, np.int64), *self._words[first:last]]).astype(np.int64)
+            masks = np.concatenate([np.zeros(0, np.int64), *self._masks[first:last]]).astype(np.int64)
+            sizes = np.array([len(w) for w in self._words[first:last]], dtype=np.int64)
+            owner = np.array([doc for doc, _ in self._fields[first:last]], dtype=np.int64)
+            weight = np.array([w for _, w in self._fields[first:last]], dtype=np.int64)
+            part = np.repeat(np.arange(len(sizes)), sizes)
+            docs, weights = owner[part], weight[part]
+            singles.append(_grouped(words, docs, weights, masks))
+            inside = part[1:] == part[:-1]  # pairs of adjacent words inside one field of one article
+            codes = words[:-1][inside] * vocabulary + words[1:][inside]
+            pairs.append(_grouped(codes, docs[1:][inside], weights[1:][inside], None))
         names = list(self._keys)
-        pair_keys = [f"{names[c // vocabulary]} {names[c % vocabulary]}" for c in codes.tolist()]
-        pairs = _grouped(pair_numbers, docs[1:][inside], weights[1:][inside], None, pair_keys)
-        return singles, pairs
+        term, doc, count, bits = _merged(singles)
+        single_postings = Postings(names, term, doc, count, bits, np.searchsorted(term, np.arange(len(names) + 1)))
+        codes, doc, count, bits = _merged(pairs)
+        unique, numbers = np.unique(codes, return_inverse=True)
+        pair_keys = [f"{names[c // vocabulary]} {names[c % vocabulary]}" for c in unique.tolist()]
+        pair_postings = Postings(
+            pair_keys, numbers, doc, count, bits, np.searchsorted(numbers, np.arange(len(pair_keys) + 1))
+        )
+        return single_postings, pair_postings
+
+    def _blocks(self) -> list[tuple[int, int]]:
+        """Ranges of ``_words`` entries of about BLOCK_WORDS words, never splitting an article's fields."""
+        blocks, first, words = [], 0, 0
+        for entry, (array, (doc, _)) in enumerate(zip(self._words, self._fields, strict=True)):
+            if words >= BLOCK_WORDS and doc != self._fields[entry - 1][0]:
+                blocks.append((first, entry))
+                first, words = entry, 0
+            words += len(array)
+        blocks.append((first, len(self._words)))
+        return blocks
 
     def vectors(self, postings: tuple[Postings, Postings]) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray]:
         """Each article's terms (syllables, then pairs) as rows: weighted counts, BM25 weights, and function words.
@@ -192,43 +225,91 @@ class FindIndex:
         for number in range(chunks):
             docs = self.docs[number * ARTICLE_CHUNK : (number + 1) * ARTICLE_CHUNK]
             written += _write_script(folder / f"d{number}.js", "d", number, docs)
-        manifest = {"docs": len(self.docs), "shards": len(shards), "chunk": ARTICLE_CHUNK, "chunks": chunks}
+        manifest = {
+            "docs": len(self.docs),
+            "shards": len(shards),
+            "chunk": ARTICLE_CHUNK,
+            "chunks": chunks,
+            "digits": DIGITS,
+        }
         written += _write_script(folder / "manifest.js", "m", 0, manifest)
         return written
 
     def _shards(self, singles: Postings, pairs: Postings) -> list[dict[str, object]]:
-        numbers = 3 * len(singles.doc) + 2 * len(pairs.doc)
-        count = max(1, math.ceil(numbers * 4 / SHARD_BYTES))  # about 4 bytes a number as JSON
-        shards: list[dict[str, object]] = [{} for _ in range(count)]
         lengths = np.array(self.lengths, dtype=np.float64)
         average = float(lengths.mean()) if len(lengths) else 1.0
         norms = K1 * (1 - B + B * lengths / average)
+        encoded = []
         for found, spelled in ((singles, True), (pairs, False)):
-            flat = _flat(found, norms, spelled).tolist()
             width = 3 if spelled else 2
-            starts = (found.starts * width).tolist()
+            text, offsets = encode(_flat(found, norms, spelled), found.starts * width)
+            encoded.append((found, spelled, text, offsets.tolist(), np.diff(found.starts).tolist()))
+        count = max(1, math.ceil(sum(len(text) for *_, text, _, _ in encoded) / SHARD_BYTES))
+        shards: list[dict[str, object]] = [{} for _ in range(count)]
+        for found, spelled, text, offsets, sizes in encoded:
             hashes = term_hashes(found.keys) % count
             for number, (key, shard) in enumerate(zip(found.keys, hashes.tolist(), strict=True)):
-                postings = flat[starts[number] : starts[number + 1]]
-                shards[shard][key] = {"s": self.spellings[number], "p": postings} if spelled else {"p": postings}
+                entry: dict[str, object] = {"n": sizes[number], "p": text[offsets[number] : offsets[number + 1]]}
+                if spelled:
+                    entry["s"] = self.spellings[number]
+                shards[shard][key] = entry
         return shards
 
 
+def encode(numbers: np.ndarray, starts: np.ndarray) -> tuple[str, np.ndarray]:
+    """Non-negative integers as one string of base-32 digits, and where the numbers at ``starts`` begin in it.
+
+    Each number is written most significant digit first, 5 bits a character of
+    :data:`DIGITS`: digits before the last carry 32 (the "more follows" bit),
+    so a gap of 1 or a spelling bit of 1 is one character, and ``find.js``
+    reads the numbers back in one pass.  Numbers are written a block at a time
+    (memory stays a few times the block's, whatever the report's size).
+    """
+    alphabet = np.frombuffer(DIGITS.encode("ascii"), dtype=np.uint8)
+    offsets = np.zeros(len(starts), dtype=np.int64)
+    pieces: list[bytes] = []
+    written = 0
+    for low in range(0, max(len(numbers), 1), ENCODE_BLOCK):
+        block = numbers[low : low + ENCODE_BLOCK].astype(np.int64)
+        width = np.ones(len(block), dtype=np.int64)  # characters per number
+        for power in range(1, 13):
+            width += block >= 32**power
+        ends = np.cumsum(width)
+        first = ends - width
+        here = (starts >= low) & (starts < low + len(block))
+        offsets[here] = written + first[starts[here] - low]
+        owner = np.repeat(np.arange(len(block)), width)
+        place = np.arange(len(owner)) - first[owner]  # 0: the most significant digit
+        last = width[owner] - 1
+        digit = (block[owner] >> (5 * (last - place))) & 31
+        digit += 32 * (place < last)
+        pieces.append(alphabet[digit].tobytes())
+        written += len(owner)
+    offsets[starts >= len(numbers)] = written
+    return b"".join(pieces).decode("ascii"), offsets
+
+
 def _grouped(
-    terms: np.ndarray, docs: np.ndarray, weights: np.ndarray, masks: np.ndarray | None, keys: list[str]
-) -> Postings:
+    terms: np.ndarray, docs: np.ndarray, weights: np.ndarray, masks: np.ndarray | None
+) -> tuple[np.ndarray, ...]:
     """Occurrences (term, article, weight, spelling bit) summed into postings sorted by term, then article."""
     combined = terms * (int(docs.max(initial=0)) + 1) + docs
     order = np.argsort(combined, kind="stable")
-    combined, terms, docs, weights = combined[order], terms[order], docs[order], weights[order]
-    new = np.ones(len(terms), dtype=bool)
+    combined = combined[order]
+    new = np.ones(len(combined), dtype=bool)
     new[1:] = combined[1:] != combined[:-1]
-    firsts = np.flatnonzero(new)
-    counts = np.add.reduceat(weights, firsts) if len(firsts) else weights[:0]
-    bits = np.bitwise_or.reduceat(masks[order], firsts) if masks is not None and len(firsts) else counts * 0
-    term = terms[firsts]
-    starts = np.searchsorted(term, np.arange(len(keys) + 1))
-    return Postings(keys, term, docs[firsts], counts, bits, starts)
+    firsts = order[new]
+    starts = np.flatnonzero(new)
+    counts = np.add.reduceat(weights[order], starts) if len(starts) else weights[:0]
+    bits = np.bitwise_or.reduceat(masks[order], starts) if masks is not None and len(starts) else counts * 0
+    return terms[firsts], docs[firsts].astype(np.int32), counts.astype(np.int32), bits.astype(np.int32)
+
+
+def _merged(blocks: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """The postings of consecutive blocks of articles, sorted by term (each term's articles stay ascending)."""
+    columns = [np.concatenate([block[i] for block in blocks]) for i in range(4)]
+    order = np.argsort(columns[0], kind="stable")
+    return tuple(column[order] for column in columns)
 
 
 def _flat(found: Postings, norms: np.ndarray, spelled: bool) -> np.ndarray:
@@ -240,7 +321,7 @@ def _flat(found: Postings, norms: np.ndarray, spelled: bool) -> np.ndarray:
     counts = found.count.astype(np.float64)
     weights = np.floor(100 * (K1 + 1) * counts / (counts + norms[found.doc]) + 0.5).astype(np.int64)
     columns = [gaps, weights, found.bits] if spelled else [gaps, weights]
-    return np.stack(columns, axis=1).reshape(-1)
+    return np.stack([column.astype(np.int32) for column in columns], axis=1).reshape(-1)
 
 
 def term_hashes(terms: list[str]) -> np.ndarray:

@@ -57,6 +57,25 @@
 
   function entry(term) { return (data.t[shardOf(term)] || {})[term]; }
 
+  /* A term's postings as numbers: searchkit.findindex.encode wrote them as base-32 digits,
+     most significant first, a digit of 32 or more meaning "more digits follow". */
+  var DIGIT = null;
+  function postings(found, width) {
+    if (!found.a) {
+      if (!DIGIT) {
+        DIGIT = new Int8Array(128);
+        for (var d = 0; d < data.m.digits.length; d++) { DIGIT[data.m.digits.charCodeAt(d)] = d; }
+      }
+      var text = found.p, out = new Int32Array(found.n * width), value = 0, at = 0;
+      for (var i = 0; i < text.length; i++) {
+        var digit = DIGIT[text.charCodeAt(i)];
+        if (digit >= 32) { value = value * 32 + digit - 32; } else { out[at++] = value * 32 + digit; value = 0; }
+      }
+      found.a = out;
+    }
+    return found.a;
+  }
+
   function parse(text) {
     var words = [], keys = [], pairs = [];
     text.normalize("NFC").toLowerCase().split('"').forEach(function (part, index) {
@@ -94,7 +113,7 @@
       (found.s || []).forEach(function (written, i) {
         if (word.spellings.indexOf(spelling(written)) >= 0) { wanted |= 1 << i; }
       });
-      var p = found.p, weight = idf(p.length / 3), doc = 0;
+      var p = postings(found, 3), weight = idf(found.n), doc = 0;
       for (var i = 0; i < p.length; i += 3) {
         doc += p[i];
         var asTyped = !word.marked || (p[i + 2] & wanted) !== 0;
@@ -108,7 +127,7 @@
       var found = entry(pair.key);
       if (pair.required) { needed++; }
       if (!found) { return; }
-      var p = found.p, weight = idf(p.length / 2), doc = 0;
+      var p = postings(found, 2), weight = idf(found.n), doc = 0;
       for (var i = 0; i < p.length; i += 2) {
         doc += p[i];
         score[doc] += weight * p[i + 1] / 100;

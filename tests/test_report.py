@@ -6,12 +6,16 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
+from searchkit import findindex
 from searchkit.cli import cli
-from searchkit.findindex import ARTICLE_CHUNK
+from searchkit.findindex import ARTICLE_CHUNK, DIGITS, FindIndex, encode
 from searchkit.indexer import index_paths
 from searchkit.normalize import fold
 from searchkit.report import MARKER, ReportTargetTaken, facet_label, page_name, safe_link, write_report
@@ -158,10 +162,22 @@ def _find_script(path: Path) -> Any:
     return json.loads(match.group(1))
 
 
+def decode(text: str) -> list[int]:
+    """Postings as find.js reads them: base-32 digits, 32 and above meaning more digits follow."""
+    numbers, value = [], 0
+    for char in text:
+        digit = DIGITS.index(char)
+        value = value * 32 + digit % 32
+        if digit < 32:
+            numbers.append(value)
+            value = 0
+    return numbers
+
+
 def test_offline_index_holds_folded_words_and_pairs(report: Path) -> None:
     find = report / "assets" / "find"
     manifest = _find_script(find / "manifest.js")
-    assert manifest == {"docs": 2, "shards": manifest["shards"], "chunk": ARTICLE_CHUNK, "chunks": 1}
+    assert manifest == {"docs": 2, "shards": manifest["shards"], "chunk": ARTICLE_CHUNK, "chunks": 1, "digits": DIGITS}
     terms: dict = {}
     for shard in range(manifest["shards"]):
         terms.update(_find_script(find / f"t{shard}.js"))
@@ -171,7 +187,10 @@ def test_offline_index_holds_folded_words_and_pairs(report: Path) -> None:
     for word in ("bo", "cong", "an", "dong", "hoa", "ha noi", "cong an"):
         assert word in terms, word
     assert {"bộ", "bổ"} <= set(terms["bo"]["s"])
-    assert terms["ha"]["p"][0] == meeting  # the first posting's gap is its article number
+    ha = decode(terms["ha"]["p"])
+    assert len(ha) == 3 * terms["ha"]["n"]  # (gap, weight, spelling bits) for each article holding it
+    assert ha[0] == meeting  # the first posting's gap is its article number
+    assert len(decode(terms["ha noi"]["p"])) == 2 * terms["ha noi"]["n"]  # pairs: (gap, weight)
     assert all(key == fold(key) for key in terms)
 
 
@@ -310,3 +329,30 @@ def test_installed_command_writes_the_report_from_another_folder(
     assert result.returncode == 0, result.stderr
     assert "Bộ Công an" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "site" / "assets" / "style.css").stat().st_size > 0
+
+
+@given(st.lists(st.lists(st.integers(0, 2**31 - 1), max_size=20), max_size=8), st.integers(1, 50))
+def test_postings_encoding_reads_back(lists: list[list[int]], block: int) -> None:
+    flat = np.array([n for numbers in lists for n in numbers], dtype=np.int64)
+    starts = np.cumsum([0, *map(len, lists)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(findindex, "ENCODE_BLOCK", block)  # numbers are written a block at a time
+        text, offsets = encode(flat, starts)
+    assert set(text) <= set(DIGITS)
+    for number, numbers in enumerate(lists):
+        assert decode(text[offsets[number] : offsets[number + 1]]) == numbers
+
+
+def test_postings_grouped_by_blocks_of_articles_equal_all_at_once(seeds_index: Path) -> None:
+    def postings() -> list[list[Any]]:
+        find = FindIndex()
+        with Searcher(seeds_index) as searcher:
+            for article in searcher.articles():
+                find.add(title=article.title, body=article.body, more="", page="", date="", author="")
+        return [[p.keys, *(a.tolist() for a in (p.term, p.doc, p.count, p.bits, p.starts))] for p in find.postings()]
+
+    whole = postings()
+    assert whole[0][0] and whole[1][0]  # syllables and pairs
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(findindex, "BLOCK_WORDS", 10)  # a block per article
+        assert postings() == whole
