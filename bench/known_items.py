@@ -25,7 +25,6 @@ import random
 import re
 import sys
 import time
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, corpus, machine, publish, searchkit_index
 from engines import Case, Miss, Scores, compare, load_articles, markdown, save
 from relevance import TEXT_VARIANTS, typed
+from uniqueness import WORD, Corpus, fields, folded
 
 from searchkit.articles import Article
-from searchkit.normalize import strip_marks
 from searchkit.segment import get_segmenter
 
-#: A word: letters and digits; a number written with separators (``1.581``, ``12,5``) is one word, as read.
-WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
 #: Words separated by nothing but spaces: a run may not cross punctuation or a line break.
 SPAN = re.compile(rf"(?:{WORD.pattern})(?:[ \t\u00a0]+(?:{WORD.pattern}))*")
 LENGTHS = range(2, 7)
@@ -60,51 +57,6 @@ class Item:
     def text(self) -> str:
         words = list(WORD.finditer(self.span))
         return self.span[words[self.start].start() : words[self.start + self.length - 1].end()]
-
-
-class _Folding(dict[int, str]):
-    """A ``str.translate`` table that strips each character's marks, filled as characters are met."""
-
-    def __missing__(self, code: int) -> str:
-        self[code] = strip_marks(chr(code))
-        return self[code]
-
-
-_FOLDING = _Folding()
-
-
-def folded(text: str) -> str:
-    """The words of ``text`` as the uniqueness check compares them: `` w1 w2 … `` lower-cased, without marks."""
-    return " " + " ".join(WORD.findall(text.lower().translate(_FOLDING))) + " "
-
-
-def fields(article: Article) -> list[str]:
-    return [article.title, article.body, *article.captions, article.author]
-
-
-class Corpus:
-    """Every article's fields as folded words, in one string, to count the articles a run occurs in."""
-
-    def __init__(self, articles: list[Article]) -> None:
-        self.articles = articles
-        parts, self.starts, at = [], [], 0
-        for article in articles:
-            self.starts.append(at)
-            parts.append("".join(folded(f) + "\n" for f in fields(article)))
-            at += len(parts[-1])
-        self.text = "".join(parts)
-
-    def articles_with(self, text: str, most: int = 2) -> int:
-        """In how many articles (counting up to ``most``) the words of ``text`` stand side by side in a field."""
-        needle, found = folded(text), 0
-        at = self.text.find(needle)
-        while at >= 0 and found < most:
-            found += 1
-            article = bisect_right(self.starts, at) - 1
-            if article + 1 == len(self.starts):
-                break
-            at = self.text.find(needle, self.starts[article + 1])
-        return found
 
 
 def spans(article: Article) -> list[tuple[str, int]]:

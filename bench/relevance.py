@@ -16,6 +16,10 @@ variants of queries drawn mechanically from generated corpora.
 ``--distractors N`` adds the N generated articles of ``bench/corpus-N``
 (``make_corpus.py``) to every engine's index: the same known-item queries,
 with thousands of articles sharing their vocabulary around the one they seek.
+A query a distractor also holds (its words side by side, as typed: folded for
+``no_diacritics``, with marks otherwise) no longer names one article; those
+runs are scored apart, below the targets' table, with how many distractors
+hold them.
 The searchkit index of the corpus alone (``known_items.py``'s) is copied and
 the fixtures added to it, so the two benches build it once.
 """
@@ -33,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import RESULTS, corpus, publish, searchkit_index
 from engines import Case, compare, load_articles, markdown, save
+from uniqueness import Corpus, field, folded, written
 
 from searchkit.normalize import WORD, fold
 from searchkit.segment import get_segmenter
@@ -107,6 +112,44 @@ def query_cases(queries: list[dict[str, str]]) -> list[Case]:
     return found
 
 
+def split_taken(
+    runs: list[Case], queries: list[dict[str, str]], distractors: list
+) -> tuple[list[Case], list[Case], dict[str, int]]:
+    """The runs no distractor holds as typed, those one does, and how many distractors hold each such query.
+
+    A run typed without marks compares folded words; every other way of typing
+    (lower case, NFD, the other tone style, joined) means the words as written,
+    so it compares them with marks, tones in canonical place; a field query
+    compares them in its field only.
+    """
+    pools = {"folded": Corpus(distractors, folded), "written": Corpus(distractors, written)}
+    by_target: dict[str, list[dict[str, str]]] = {}
+    for query in queries:
+        by_target.setdefault(query["target"], []).append(query)
+    kept, taken, held = [], [], {}
+    for run in runs:
+        query = next(q for q in by_target[run.target] if _typed_from(run, q["query"]))
+        source, form = query["query"], "folded" if run.variant == "no_diacritics" else "written"
+        if run.variant == "field":
+            form = query["field"]
+            pools.setdefault(form, Corpus(distractors, written, field(form)))
+        count = pools[form].articles_with(source, most=10**9)
+        if count:
+            taken.append(run)
+            label = fold(source).lower() if form == "folded" else source
+            held[f"{form}:({label})" if run.variant == "field" else label] = count
+        else:
+            kept.append(run)
+    return kept, taken, held
+
+
+def _typed_from(run: Case, query: str) -> bool:
+    """Whether ``run`` is ``query`` in its variant."""
+    if run.variant == "field":
+        return run.text.endswith(f":({query})")
+    return typed(query, run.variant) == run.text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="Replace the results table in this Markdown file.")
@@ -123,6 +166,9 @@ def main() -> int:
         sources = CORPUS
         index_dir = searchkit_index(sources, "fixtures")
     articles = load_articles(sources)
+    taken: list[Case] = []
+    if args.distractors:
+        runs, taken, held = split_taken(runs, json.loads(QUERIES.read_text("utf-8")), load_articles([folder]))
     results, misses = compare(index_dir, articles, runs, VARIANTS)
     summary = (
         f"{len(runs)} query runs per engine over {len(articles):,} articles, in {time.monotonic() - started:.0f} s."
@@ -133,6 +179,14 @@ def main() -> int:
         results,
         misses,
     )
+    if taken:
+        apart, apart_misses = compare(index_dir, articles, taken, VARIANTS)
+        listed = ", ".join(f"`{query}` ({count:,})" for query, count in held.items())
+        table += (
+            f"\n\nRuns whose query a distractor also holds, side by side as typed (they no longer name one "
+            f"article; distractors holding each: {listed}):\n\n"
+            + markdown(apart, apart_misses, f"{len(taken)} query runs per engine.")
+        )
     command = "python bench/relevance.py" + (f" --distractors {args.distractors}" if args.distractors else "")
     publish(f"Command: `{command}`.\n\n{table}", args.write, "results-distractors" if args.distractors else "results")
     ours = results["searchkit"]

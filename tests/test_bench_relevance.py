@@ -9,8 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
+from engines import Case
 from known_items import Corpus, Item, draw, joined
-from relevance import other_tone_style, typed
+from relevance import other_tone_style, split_taken, typed
 
 from searchkit.articles import Article
 
@@ -59,6 +60,27 @@ def test_a_run_is_unique_only_if_no_other_article_holds_its_folded_words_side_by
     assert pool.articles_with("Việt phát") == 1
     assert pool.articles_with("1.581 lao") == 1
     assert pool.articles_with("581 lao") == 0  # a number written with a separator is one word
+
+
+def test_a_distractor_holding_a_query_as_typed_takes_its_runs_apart() -> None:
+    distractors = [_article("d1", "Bo cong an tinh."), _article("d2", "Hoà bình và phát triền.")]
+    queries = [
+        {"query": "Bộ Công an", "target": "x"},  # d1 holds it without marks only
+        {"query": "Hòa bình", "target": "y", "field": "title"},  # d2 holds it in its body, no title does
+        {"query": "phát triển", "target": "z"},  # d2's 'triền' is another word, folded the same
+    ]
+    runs = [
+        Case("exact", "Bộ Công an", "x"),
+        Case("no_diacritics", "bo cong an", "x"),
+        Case("other_tone", "Hoà bình", "y"),
+        Case("field", "title:(Hòa bình)", "y"),
+        Case("no_diacritics", "phat trien", "z"),
+    ]
+    runs.append(Case("exact", "phát triển", "z"))
+    kept, taken, held = split_taken(runs, queries, distractors)
+    assert [run.text for run in taken] == ["bo cong an", "Hoà bình", "phat trien"]
+    assert held == {"bo cong an": 1, "Hòa bình": 1, "phat trien": 1}
+    assert [run.text for run in kept] == ["Bộ Công an", "title:(Hòa bình)", "phát triển"]
 
 
 def test_drawn_items_are_unique_runs_that_cross_no_punctuation() -> None:
