@@ -33,6 +33,8 @@ def segments_plain(segments: Segments) -> tuple[str, list[list[int]]]:
 
 
 #: Columns of ``search --format csv``, in order.
+#: How ``show`` titles each kind of name an article holds (searchkit.names).
+NAME_LABELS = {"name": "People", "place": "Places", "org": "Organisations"}
 CSV_COLUMNS = ("rank", "score", "id", "path", "title", "date", "author", "snippet", "similar")
 #: Joins the ids of a hit's folded copies in its CSV cell.
 CSV_ID_SEPARATOR = ";"
@@ -219,6 +221,7 @@ def article_json(article: StoredArticle) -> dict[str, Any]:
         "url": article.url or None,
         "captions": article.captions,
         "body": article.body,
+        "names": article.names,
     }
 
 
@@ -237,6 +240,10 @@ def article_text(article: StoredArticle) -> str:
         lines.append("")
         lines.append(click.style("Captions:", bold=True))
         lines.extend(f"  - {caption}" for caption in article.captions)
+    named = [(NAME_LABELS.get(name, name), values) for name, values in article.names.items() if values]
+    if named:
+        lines.append("")
+        lines.extend(click.style(f"{label}: ", bold=True) + "; ".join(values) for label, values in named)
     return "\n".join(lines)
 
 

@@ -83,6 +83,8 @@ class StoredArticle:
     url: str
     body: str
     captions: list[str]
+    #: People, places and organisations named (facet → names as shown); filled by ``get`` only.
+    names: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_stored(cls, stored: dict[str, object]) -> StoredArticle:
@@ -226,12 +228,16 @@ class Searcher:
 
     def get(self, article_id: str) -> StoredArticle:
         """The stored article with ``article_id``, or the one whose path (as ``search`` prints it) is that."""
-        stored = self.engine.find_stored("id", article_id) or self.engine.find_stored("path", article_id)
-        if stored is None and os.path.exists(article_id):
-            stored = self.engine.find_stored("source", os.path.abspath(article_id))
-        if stored is None:
+        docnum = self.engine.document_number("id", article_id)
+        if docnum is None:
+            docnum = self.engine.document_number("path", article_id)
+        if docnum is None and os.path.exists(article_id):
+            docnum = self.engine.document_number("source", os.path.abspath(article_id))
+        if docnum is None:
             raise ArticleNotFound(article_id)
-        return StoredArticle.from_stored(stored)
+        article = StoredArticle.from_stored(self.engine.stored(docnum))
+        article.names = {name: self.engine.facet_of(name, docnum) for name in fields.name_facets()}
+        return article
 
     def articles(self) -> Iterator[StoredArticle]:
         """Every live article, newest first, undated last."""

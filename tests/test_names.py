@@ -161,6 +161,21 @@ def test_each_hit_lists_every_place_it_names(corpus_index: Path) -> None:
     assert several, "an article naming several places lists each of them"
 
 
+def test_show_lists_the_names_the_search_found_in_the_article(corpus_index: Path) -> None:
+    from searchkit import Index
+
+    with Index(corpus_index) as index:
+        hit = index.search('name:"Phan Văn Giang"', facets=True).hits[0]
+        article = index.get(hit.id)
+    assert article.names == {name: hit.facets[name] for name in ("name", "place", "org")}
+    assert "Phan Văn Giang" in article.names["name"] and article.names["place"] and article.names["org"]
+    shown = json.loads(run("show", hit.id, "--json", "--index", str(corpus_index)).output)
+    assert shown["names"] == article.names
+    text = run("show", hit.id, "--index", str(corpus_index), "--color", "never").output
+    assert "People: " + "; ".join(article.names["name"]) in text.splitlines()
+    assert "Places: " + "; ".join(article.names["place"]) in text.splitlines()
+
+
 def test_facets_in_text_output(corpus_index: Path) -> None:
     result = run("search", 'place:"Đà Nẵng"', "--index", str(corpus_index), "--facet", "place", "--color", "never")
     assert result.exit_code == 0, result.output

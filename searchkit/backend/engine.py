@@ -193,11 +193,6 @@ class Engine:
     def stored(self, docnum: int) -> dict[str, object]:
         return dict(self.searcher.stored_fields(docnum))
 
-    def find_stored(self, fieldname: str, value: str) -> dict[str, object] | None:
-        """The stored fields of the live document whose ``fieldname`` (an ID field) is ``value``."""
-        found = self.searcher.document(**{fieldname: value})
-        return dict(found) if found is not None else None
-
     def document_number(self, fieldname: str, value: str) -> int | None:
         """The number of the live document whose ``fieldname`` (an ID field) is ``value``."""
         return self.searcher.document_number(**{fieldname: value})
