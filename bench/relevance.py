@@ -98,8 +98,8 @@ def typed(text: str, name: str) -> str | None:
     raise ValueError(name)
 
 
-def query_cases(queries: list[dict[str, str]]) -> list[Case]:
-    """Each hand-written query in every variant that applies to it, ``field`` for those naming one."""
+def query_runs(queries: list[dict[str, str]]) -> list[tuple[dict[str, str], Case]]:
+    """Each hand-written query in every variant that applies to it (``field`` for those naming one), with its run."""
     found = []
     for name in VARIANTS:
         for query in queries:
@@ -108,12 +108,12 @@ def query_cases(queries: list[dict[str, str]]) -> list[Case]:
             else:
                 text = typed(query["query"], name)
             if text is not None:
-                found.append(Case(name, text, query["target"]))
+                found.append((query, Case(name, text, query["target"])))
     return found
 
 
 def split_taken(
-    runs: list[Case], queries: list[dict[str, str]], distractors: list
+    runs: list[tuple[dict[str, str], Case]], distractors: list
 ) -> tuple[list[Case], list[Case], dict[str, int]]:
     """The runs no distractor holds as typed, those one does, and how many distractors hold each such query.
 
@@ -123,16 +123,13 @@ def split_taken(
     compares them in its field only.
     """
     pools = {"folded": Corpus(distractors, folded), "written": Corpus(distractors, written)}
-    by_target: dict[str, list[dict[str, str]]] = {}
-    for query in queries:
-        by_target.setdefault(query["target"], []).append(query)
     kept, taken, held = [], [], {}
-    for run in runs:
-        query = next(q for q in by_target[run.target] if _typed_from(run, q["query"]))
+    for query, run in runs:
         source, form = query["query"], "folded" if run.variant == "no_diacritics" else "written"
         if run.variant == "field":
             form = query["field"]
-            pools.setdefault(form, Corpus(distractors, written, field(form)))
+            if form not in pools:
+                pools[form] = Corpus(distractors, written, field(form))
         count = pools[form].articles_with(source, most=10**9)
         if count:
             taken.append(run)
@@ -143,20 +140,14 @@ def split_taken(
     return kept, taken, held
 
 
-def _typed_from(run: Case, query: str) -> bool:
-    """Whether ``run`` is ``query`` in its variant."""
-    if run.variant == "field":
-        return run.text.endswith(f":({query})")
-    return typed(query, run.variant) == run.text
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="Replace the results table in this Markdown file.")
     parser.add_argument("--distractors", type=int, default=0, help="Add this many generated articles (make_corpus.py).")
     args = parser.parse_args()
     started = time.monotonic()
-    runs = query_cases(json.loads(QUERIES.read_text("utf-8")))
+    queries = query_runs(json.loads(QUERIES.read_text("utf-8")))
+    runs = [run for _, run in queries]
     if args.distractors:
         folder = corpus(args.distractors)
         base = searchkit_index([folder], folder.name)
@@ -168,7 +159,7 @@ def main() -> int:
     articles = load_articles(sources)
     taken: list[Case] = []
     if args.distractors:
-        runs, taken, held = split_taken(runs, json.loads(QUERIES.read_text("utf-8")), load_articles([folder]))
+        runs, taken, held = split_taken(queries, load_articles([folder]))
     results, misses = compare(index_dir, articles, runs, VARIANTS)
     summary = (
         f"{len(runs)} query runs per engine over {len(articles):,} articles, in {time.monotonic() - started:.0f} s."

@@ -124,14 +124,9 @@ def facet_columns() -> dict[str, str]:
     return {f.facet: f.name for f in FIELDS if f.facet}
 
 
-def name_facets() -> tuple[str, ...]:
-    """The facets of the names an article holds (people, places, organisations), in schema order."""
+def multi_valued_facets() -> tuple[str, ...]:
+    """The facets whose column holds several values per article (the names: people, places, organisations)."""
     return tuple(f.facet for f in FIELDS if f.facet and f.multiple)
-
-
-def multi_valued_facets() -> frozenset[str]:
-    """The facets whose column holds several values per article."""
-    return frozenset(f.facet for f in FIELDS if f.facet and f.multiple)
 
 
 def document(article: Article) -> dict[str, object]:

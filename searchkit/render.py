@@ -32,9 +32,9 @@ def segments_plain(segments: Segments) -> tuple[str, list[list[int]]]:
     return "".join(text), marks
 
 
-#: Columns of ``search --format csv``, in order.
 #: How ``show`` titles each kind of name an article holds (searchkit.names).
 NAME_LABELS = {"name": "People", "place": "Places", "org": "Organisations"}
+#: Columns of ``search --format csv``, in order.
 CSV_COLUMNS = ("rank", "score", "id", "path", "title", "date", "author", "snippet", "similar")
 #: Joins the ids of a hit's folded copies in its CSV cell.
 CSV_ID_SEPARATOR = ";"

@@ -236,7 +236,7 @@ class Searcher:
         if docnum is None:
             raise ArticleNotFound(article_id)
         article = StoredArticle.from_stored(self.engine.stored(docnum))
-        article.names = {name: self.engine.facet_of(name, docnum) for name in fields.name_facets()}
+        article.names = {name: self.engine.facet_of(name, docnum) for name in fields.multi_valued_facets()}
         return article
 
     def articles(self) -> Iterator[StoredArticle]:

@@ -69,15 +69,16 @@ def test_a_distractor_holding_a_query_as_typed_takes_its_runs_apart() -> None:
         {"query": "Hòa bình", "target": "y", "field": "title"},  # d2 holds it in its body, no title does
         {"query": "phát triển", "target": "z"},  # d2's 'triền' is another word, folded the same
     ]
+    x, y, z = queries
     runs = [
-        Case("exact", "Bộ Công an", "x"),
-        Case("no_diacritics", "bo cong an", "x"),
-        Case("other_tone", "Hoà bình", "y"),
-        Case("field", "title:(Hòa bình)", "y"),
-        Case("no_diacritics", "phat trien", "z"),
+        (x, Case("exact", "Bộ Công an", "x")),
+        (x, Case("no_diacritics", "bo cong an", "x")),
+        (y, Case("other_tone", "Hoà bình", "y")),
+        (y, Case("field", "title:(Hòa bình)", "y")),
+        (z, Case("no_diacritics", "phat trien", "z")),
+        (z, Case("exact", "phát triển", "z")),
     ]
-    runs.append(Case("exact", "phát triển", "z"))
-    kept, taken, held = split_taken(runs, queries, distractors)
+    kept, taken, held = split_taken(runs, distractors)
     assert [run.text for run in taken] == ["bo cong an", "Hoà bình", "phat trien"]
     assert held == {"bo cong an": 1, "Hòa bình": 1, "phat trien": 1}
     assert [run.text for run in kept] == ["Bộ Công an", "title:(Hòa bình)", "phát triển"]
