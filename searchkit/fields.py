@@ -16,10 +16,17 @@ from typing import Any
 from searchkit.articles import Article
 from searchkit.similarity import signature
 
-#: Bumped when the schema or analyzer changes in a way old indexes cannot follow (4: shingles stop at sentence ends).
-SCHEMA_VERSION = "4"
+#: Bumped when the schema or analyzer changes in a way old indexes cannot follow
+#: (4: shingles stop at sentence ends; 5: compact posting blocks, searchkit.backend.codec).
+SCHEMA_VERSION = "5"
 #: The fingerprint of :data:`FIELDS` each schema version was released with.
-SCHEMA_FINGERPRINTS = {"1": "ab94eca3948f", "2": "7a4a49b39921", "3": "f003803c9d35", "4": "f003803c9d35"}
+SCHEMA_FINGERPRINTS = {
+    "1": "ab94eca3948f",
+    "2": "7a4a49b39921",
+    "3": "f003803c9d35",
+    "4": "f003803c9d35",
+    "5": "f003803c9d35",
+}
 
 #: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored (or only a column);
 #: NAMES and PLACES hold names (one a line), each matched whole by its folded form (searchkit.names).

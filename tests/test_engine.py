@@ -234,7 +234,7 @@ def test_positions_kept_in_the_array_files_are_those_of_the_segments(grown_index
             for arrays in engine.arrays
             if arrays is not None
             for key, entry in arrays.terms.items()
-            if entry[4]  # the term's positions are in the file
+            if entry.positions_bytes  # the term's positions are in the file
         ]
         assert len(kept) > 50, "frequent shingles keep their positions in the array file"
         for fieldname, text in random.Random(3).sample(kept, 50):
@@ -242,6 +242,38 @@ def test_positions_kept_in_the_array_files_are_those_of_the_segments(grown_index
                 (doc << 32) + at for doc, found in engine._occurrences(fieldname, text, everyone) for at in found
             ]
             assert engine.position_keys(fieldname, text, everyone).tolist() == from_blocks, text
+
+
+def test_whoosh_and_searchkit_read_the_same_compact_posting_lists(grown_index: Path) -> None:
+    """Every text-field list of a two-segment index: ids, weights and positions, and Whoosh skipping blocks."""
+    with Searcher(grown_index) as searcher:
+        engine = searcher.engine
+        several_blocks = 0
+        for leaf, _ in engine.leaves:
+            for (fieldname, btext), _info in leaf._terms.items():
+                if fieldname not in engine.text_fields:
+                    continue
+                read = engine_module.sp.read_from_segment(leaf, fieldname, btext.decode("utf-8"), with_positions=True)
+                assert read is not None
+                postings, values = read
+                form = leaf.schema[fieldname].format
+                matcher = leaf._terms.matcher(fieldname, btext, form)  # deleted documents too
+                ids, weights, positions = [], [], []
+                while matcher.is_active():
+                    ids.append(matcher.id())
+                    weights.append(matcher.weight())
+                    positions.append(matcher.value_as("positions"))
+                    matcher.next()
+                assert postings.ids.tolist() == ids
+                assert postings.weights.tolist() == weights
+                assert [engine_module.sp.decode_positions(value) for value in values] == positions
+                if len(ids) > 150:  # two blocks (of 128) or more: skipping reads the block headers
+                    several_blocks += 1
+                    matcher = leaf._terms.matcher(fieldname, btext, form)
+                    matcher.skip_to(ids[150])
+                    assert matcher.id() == ids[150]
+                    assert matcher.value_as("positions") == positions[150]
+        assert several_blocks > 10
 
 
 def test_array_files_are_a_cache_rebuilt_when_missing_or_damaged(grown_index: Path, tmp_path: Path) -> None:

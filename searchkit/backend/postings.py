@@ -13,8 +13,7 @@ directory) and rebuilt from the segment when missing or unusable.
 Together with :mod:`searchkit.backend.engine` and :mod:`searchkit.storage` this is
 the one place that reads Whoosh's internals: ``SegmentReader._segment``,
 ``._terms`` (``W3TermsReader``: ``_tindex``, ``_postfile``, ``term_info``),
-``._perdoc``, the whoosh3 posting-block layout (a length, a pickled info
-tuple, a zlib'd pickled ``(delta ids, weights, values)`` tuple), the
+``._perdoc``, the posting lists as :mod:`searchkit.backend.codec` writes them, the
 ``_<field>_len`` byte columns and their decoding table.  ``whoosh-reloaded``
 is pinned below 2.8 in setup.cfg, and :func:`check_decoder` compares this
 decoder with Whoosh's own matcher once per process.
@@ -22,7 +21,6 @@ decoder with Whoosh's own matcher once per process.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import mmap
@@ -34,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
@@ -44,10 +43,11 @@ from whoosh.writing import CLEAR
 
 from searchkit import fields
 from searchkit.analysis import SHINGLE_SEPARATOR
+from searchkit.backend import codec
 
 #: Bumped whenever the layout of a ``.skarrays`` file changes (2: positions of frequent shingles;
-#: 3: the documents of each value of a facet with several values).
-ARRAYS_VERSION = 3
+#: 3: the documents of each value of a facet with several values; 4: weights zlib'd, positions as gaps).
+ARRAYS_VERSION = 4
 ARRAYS_SUFFIX = ".skarrays"
 _MAGIC = b"SKARRAYS"
 #: A term's postings go into the array file when it is in at least this many documents of the segment…
@@ -70,6 +70,16 @@ class Postings:
     weights: np.ndarray  # float64
 
 
+class ArrayEntry(NamedTuple):
+    """Where a term's arrays lie in the file's blob, and their sizes in bytes."""
+
+    offset: int
+    ids_bytes: int
+    count: int
+    weights_bytes: int
+    positions_bytes: int  # 0 when the positions are not kept here
+
+
 @dataclass
 class DocColumns:
     """Per-document values of one segment that searches read for every match."""
@@ -81,39 +91,9 @@ class DocColumns:
     facets: dict[str, tuple[list[str], np.ndarray, np.ndarray | None]]
 
 
-def decode_block_stream(raw: bytes, with_positions: bool = False) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-    """Ids, weights (and encoded values) of a whoosh3 posting list read as one byte string."""
-    stream = io.BytesIO(raw)
-    stream.seek(4)  # the block header magic
-    ids_parts, weight_parts, values = [], [], []
-    while True:
-        start = stream.tell()
-        length = _INT.unpack(stream.read(4))[0]
-        last = length < 0
-        end = start + 4 + abs(length)
-        count, _maxid, _maxweight, compression, _minlen, _maxlen = pickle.load(stream)
-        data = raw[stream.tell() : end]
-        if compression:
-            data = zlib.decompress(data)
-        deltas, weights, block_values = pickle.loads(data)
-        ids_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
-        if weights is None:
-            weight_parts.append(np.ones(count))
-        elif isinstance(weights, float):
-            weight_parts.append(np.full(count, weights))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float64))
-        if with_positions:
-            values.extend(block_values)
-        if last:
-            break
-        stream.seek(end)
-    return np.concatenate(ids_parts), np.concatenate(weight_parts), values
-
-
 def decode_positions(value: bytes) -> list[int]:
-    """Positions of a term in one document, from Whoosh's ``Positions`` encoding (delta-coded, pickled)."""
-    return list(itertools.accumulate(pickle.loads(value[4:])))
+    """Positions of a term in one document, from :class:`~searchkit.backend.codec.CompactPositions`."""
+    return codec.positions_of(value)
 
 
 def read_from_segment(
@@ -131,7 +111,7 @@ def read_from_segment(
         return postings, list(values) if with_positions else []
     offset, length = info.extent()
     length = length[0] if isinstance(length, tuple) else length  # whoosh3 reads it as a 1-tuple
-    ids, weights, values = decode_block_stream(terms._postfile.get(offset, length), with_positions)
+    ids, weights, values = codec.read_blocks(terms._postfile.get(offset, length), with_positions)
     return Postings(ids, weights), values
 
 
@@ -224,8 +204,20 @@ def _frequent_terms(reader: SegmentReader, text_fields: tuple[str, ...]) -> Iter
             yield fieldname, btext.decode("utf-8"), W3TermInfo.from_bytes(value)
 
 
+def pack(numbers: np.ndarray) -> bytes:
+    """Non-negative integers in the narrowest unsigned type that holds them (one byte says which), zlib'd."""
+    dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if numbers.max(initial=0) <= np.iinfo(t).max)
+    return bytes((np.dtype(dtype).itemsize,)) + zlib.compress(numbers.astype(dtype).tobytes(), 6)
+
+
+def unpack(packed: bytes | memoryview) -> np.ndarray:
+    """What :func:`pack` wrote, as int64."""
+    dtype = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[packed[0]]
+    return np.frombuffer(zlib.decompress(packed[1:]), dtype=dtype).astype(np.int64)
+
+
 def _shingle_positions(reader: SegmentReader, fieldname: str, text: str) -> bytes:
-    """A frequent shingle's positions, every posting's in turn after its count: zlib'd uint32s.
+    """A frequent shingle's positions: each posting's count, then the gaps between its positions, packed.
 
     Phrases of three or more words and the proximity ranking chain shingles by
     position; kept here, they are read as arrays instead of one decode per document.
@@ -233,16 +225,32 @@ def _shingle_positions(reader: SegmentReader, fieldname: str, text: str) -> byte
     found = read_from_segment(reader, fieldname, text, with_positions=True)
     values = found[1] if found is not None else []
     positions = [decode_positions(value) for value in values]
-    counts = np.fromiter(map(len, positions), dtype=np.uint32, count=len(positions))
-    flat = np.fromiter(itertools.chain.from_iterable(positions), dtype=np.uint32, count=int(counts.sum()))
-    return zlib.compress(counts.tobytes() + flat.tobytes(), 1)
+    counts = np.fromiter(map(len, positions), dtype=np.int64, count=len(positions))
+    flat = np.fromiter(itertools.chain.from_iterable(positions), dtype=np.int64, count=int(counts.sum()))
+    gaps = np.diff(flat, prepend=0)
+    firsts = (np.cumsum(counts) - counts)[counts > 0]
+    gaps[firsts] = flat[firsts]  # each posting's first position is kept whole
+    return pack(np.concatenate([counts, gaps]))
+
+
+def _unpack_positions(packed: bytes | memoryview, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`_shingle_positions` wrote: each posting's count, and every position (whole, not gaps)."""
+    both = unpack(packed)
+    counts, gaps = both[:count], both[count:]
+    flat = np.cumsum(gaps)
+    firsts = np.cumsum(counts) - counts
+    held = counts > 0
+    # restart the running sum at each posting's first position
+    before = np.zeros(len(counts), dtype=np.int64)
+    before[held] = flat[firsts[held]] - gaps[firsts[held]]
+    return counts, flat - np.repeat(before, counts)
 
 
 def write_arrays(
     reader: SegmentReader, path: Path, text_fields: tuple[str, ...], facet_columns: dict[str, str]
 ) -> None:
     """Write the segment's array file to ``path``, atomically (a temporary file renamed into place)."""
-    directory: dict[str, tuple[int, int, int, str]] = {}
+    directory: dict[str, ArrayEntry] = {}
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as blob:
@@ -254,19 +262,19 @@ def write_arrays(
                 if found is None:
                     continue
                 postings = found[0]
-                deltas = np.diff(postings.ids, prepend=0).astype(np.uint32)
-                ids_bytes = zlib.compress(deltas.tobytes(), 1)
-                dtype = "u1" if postings.weights.max(initial=0) <= 255 else "u2"
-                weight_bytes = postings.weights.astype(dtype).tobytes()
+                if not np.array_equal(postings.weights, np.round(postings.weights)):
+                    continue  # a boosted token: such a list is read from the segment's own blocks
+                ids_bytes = pack(np.diff(postings.ids, prepend=0))
+                weight_bytes = pack(postings.weights.astype(np.int64))
                 position_bytes = _shingle_positions(reader, fieldname, text) if SHINGLE_SEPARATOR in text else b""
                 blob.write(ids_bytes)
                 blob.write(weight_bytes)
                 blob.write(position_bytes)
-                directory[f"{fieldname}\x00{text}"] = (
+                directory[f"{fieldname}\x00{text}"] = ArrayEntry(
                     offset,
                     len(ids_bytes),
                     len(postings.ids),
-                    dtype,
+                    len(weight_bytes),
                     len(position_bytes),
                 )
                 offset += len(ids_bytes) + len(weight_bytes) + len(position_bytes)
@@ -320,31 +328,29 @@ class SegmentArrays:
         except Exception:
             self._map.close()
             raise
-        self.terms: dict[str, tuple[int, int, int, str]] = loaded["terms"]
+        #: "field\0text" → where its arrays are
+        self.terms: dict[str, ArrayEntry] = loaded["terms"]
         self.columns: DocColumns = loaded["columns"]
 
     def postings(self, fieldname: str, text: str) -> Postings | None:
         entry = self.terms.get(f"{fieldname}\x00{text}")
         if entry is None:
             return None
-        offset, ids_size, count, dtype, _ = entry
-        start = self._blob_start + offset
-        deltas = np.frombuffer(zlib.decompress(self._map[start : start + ids_size]), dtype=np.uint32)
-        weights = np.frombuffer(self._map, dtype=dtype, count=count, offset=start + ids_size)
-        return Postings(np.cumsum(deltas, dtype=np.int64), weights.astype(np.float64))
+        start = self._blob_start + entry.offset
+        ids = np.cumsum(unpack(self._map[start : start + entry.ids_bytes]))
+        start += entry.ids_bytes
+        return Postings(ids, unpack(self._map[start : start + entry.weights_bytes]).astype(np.float64))
 
     def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
         """A frequent shingle's (document of each occurrence, its position), or None when not kept here."""
         entry = self.terms.get(f"{fieldname}\x00{text}")
-        if entry is None or not entry[4]:
+        if entry is None or not entry.positions_bytes:
             return None
-        offset, ids_size, count, dtype, positions_size = entry
-        start = self._blob_start + offset + ids_size + count * np.dtype(dtype).itemsize
-        both = np.frombuffer(zlib.decompress(self._map[start : start + positions_size]), dtype=np.uint32)
-        counts, flat = both[:count], both[count:]
+        start = self._blob_start + entry.offset + entry.ids_bytes + entry.weights_bytes
+        counts, flat = _unpack_positions(self._map[start : start + entry.positions_bytes], entry.count)
         postings = self.postings(fieldname, text)
         assert postings is not None
-        return np.repeat(postings.ids, counts), flat.astype(np.int64)
+        return np.repeat(postings.ids, counts), flat
 
     def close(self) -> None:
         self._map.close()

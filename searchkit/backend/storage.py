@@ -21,6 +21,7 @@ from whoosh.index import FileIndex, clean_files
 
 from searchkit import fields
 from searchkit.analysis import name_analyzer, vietnamese_analyzer
+from searchkit.backend.codec import CompactPositions
 from searchkit.errors import IndexBusy, IndexMissing, IndexProblem
 from searchkit.fields import SCHEMA_VERSION
 
@@ -33,7 +34,9 @@ REBUILD_HINT = "rebuild it with `searchkit index --full PATH...`"
 
 def _whoosh_field(field: fields.Field, analyzer: object) -> object:
     if field.kind == fields.TEXT:
-        return wf.TEXT(analyzer=analyzer, stored=field.stored, phrase=True, multitoken_query="phrase")
+        text = wf.TEXT(analyzer=analyzer, stored=field.stored, phrase=True, multitoken_query="phrase")
+        text.format = CompactPositions(field_boost=text.format.field_boost)
+        return text
     if field.kind in (fields.NAMES, fields.PLACES):
         return wf.TEXT(analyzer=name_analyzer(places=field.kind == fields.PLACES), stored=field.stored, phrase=False)
     if field.kind == fields.ID:

@@ -26,6 +26,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from searchkit import fields
+from searchkit.backend.codec import CompactCodec
 from searchkit.backend.postings import ArraysBeforeToc
 
 #: Below this many files to index, writer processes cost more than they save.
@@ -167,10 +168,15 @@ def open_writer(ix: Any, index_dir: Path, workers: int, files: int) -> Any:
     """
     if workers > 1 and files >= MIN_FILES_FOR_WORKERS:
         made: Any = _ArraysGuardedWriter(
-            ix, procs=workers, multisegment=True, limitmb=WRITER_LIMIT_MB, batchsize=WRITER_BATCH
+            ix,
+            procs=workers,
+            multisegment=True,
+            limitmb=WRITER_LIMIT_MB,
+            batchsize=WRITER_BATCH,
+            codec=CompactCodec(),
         )
     else:
-        made = _ArraysSegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
+        made = _ArraysSegmentWriter(ix, limitmb=WRITER_LIMIT_MB, codec=CompactCodec())
     made.arrays_target = (index_dir, fields.text_fields())
     return made
 
