@@ -9,7 +9,9 @@ each position the index holds:
   marks match every spelling, while a query typed with marks also matches
   the exact forms and so ranks exact spellings first;
 * at the first syllable of a pyvi compound, its folded form (``cong_an``),
-  so whole words outrank syllables that are merely adjacent;
+  so whole words outrank syllables that are merely adjacent (a term that
+  only ranks: nothing looks it up by position, so the index keeps none,
+  ``token.ranks_only``);
 * the folded pair with the next syllable (``cong an``, a shingle), so a
   query's adjacent words rank adjacent text first without a slow phrase scan.
   A pair never spans a sentence end or a line break (:func:`ends_sentence`):
@@ -227,13 +229,16 @@ class VariantsFilter(Filter):
             if token.after_break:  # no shingle across a sentence end
                 previous = None
             compound = token.compound
+            token.ranks_only = False
             yield token
             token.text = FOLDED_MARK + folded
             yield token
             if compound:
                 token.text = fold(compound.lower())
                 token.endchar = token.compound_end
+                token.ranks_only = True
                 yield token
+                token.ranks_only = False
             if previous is not None:
                 token.text = previous[0] + SHINGLE_SEPARATOR + folded
                 token.pos, token.startchar, token.endchar = previous[1], previous[2], end

@@ -208,18 +208,19 @@ def test_facets_count_every_match_per_month_and_author(seeds_index: Path) -> Non
     assert results.facets["name"]["Phan Văn Giang"] == 1
 
 
-def test_opening_a_searcher_does_not_copy_the_segments_into_memory(seeds_index: Path) -> None:
+def test_opening_a_searcher_does_not_copy_the_segments_into_memory(corpus_index: Path) -> None:
     """Whoosh's mmap path copied every segment file into a BytesIO: 1.3 GB per reader at 20,000 articles."""
     import tracemalloc
 
-    Searcher(seeds_index).close()  # imports and schema caches, which are not what is measured
-    segments = sum(p.stat().st_size for p in seeds_index.glob("*.seg"))
+    Searcher(corpus_index).close()  # imports and schema caches, which are not what is measured
+    segments = sum(p.stat().st_size for p in corpus_index.glob("*.seg"))
     tracemalloc.start()
     try:
-        searcher = Searcher(seeds_index)
+        searcher = Searcher(corpus_index)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     with searcher:
-        assert searcher.search("bo cong an").hits[0].id == SEED_MEETING
+        assert searcher.search("bo cong an").hits
+    # a copy would allocate the segments' size at least; opening itself allocates a fixed amount
     assert peak < segments / 2, f"opening allocated {peak} bytes for {segments} bytes of segments"

@@ -25,8 +25,17 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
-from whoosh.formats import Positions
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldCursor,
+    W3FieldWriter,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    W3TermInfo,
+    W3TermsReader,
+)
+from whoosh.formats import Positions, tokens
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 #: How the weights of a block are kept: all 1.0 (nothing stored), whole numbers as varints, or float32s.
@@ -97,12 +106,14 @@ def encode_block(ids: Sequence[int], weights: Sequence[float], values: Sequence[
         weight_part = bytes((_WHOLE,)) + varints(int(weight) for weight in weights)
     else:
         weight_part = bytes((_FLOATS,)) + array("f", weights).tobytes()
+    if len(values) not in (0, len(ids)):  # whoosh3's writer drops empty values: all or none must be
+        raise ValueError(f"a block of {len(ids)} postings with {len(values)} values")
     value_part = varints(itertools.chain((len(values),), map(len, values))) + b"".join(values)
     return gaps + weight_part + value_part
 
 
 def decode_block(data: bytes, count: int) -> tuple[list[int], list[float] | None, list[bytes]]:
-    """What :func:`encode_block` wrote: id gaps, weights (None when all 1.0) and values."""
+    """What :func:`encode_block` wrote: id gaps, weights (None when all 1.0) and values (all empty if none kept)."""
     gaps, at = read_varints(data, 0, count)
     kind = data[at]
     at += 1
@@ -119,7 +130,7 @@ def decode_block(data: bytes, count: int) -> tuple[list[int], list[float] | None
     for length in lengths:
         values.append(data[at : at + length])
         at += length
-    return gaps, weights, values
+    return gaps, weights, values or [b""] * count
 
 
 def decode_block_arrays(data: bytes, count: int, with_values: bool) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
@@ -143,6 +154,7 @@ def decode_block_arrays(data: bytes, count: int, with_values: bool) -> tuple[np.
         for length in lengths:
             values.append(data[at : at + length])
             at += length
+        values = values or [b""] * count
     return np.cumsum(gaps), weights, values
 
 
@@ -153,7 +165,25 @@ def positions_of(value: bytes) -> list[int]:
 
 
 class CompactPositions(Positions):
-    """Whoosh's ``Positions`` format, a posting's positions kept as varint gaps instead of a pickled list."""
+    """Whoosh's ``Positions`` format, a posting's positions kept as varint gaps instead of a pickled list.
+
+    A token the analyzer marks ``ranks_only`` (a compound word: scored, never
+    looked up by position) keeps no positions, only its frequency.
+    """
+
+    def word_values(self, value: str, analyzer: object, **kwargs: object) -> Iterator[tuple[str, int, float, bytes]]:
+        positions: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        ranks_only: set[str] = set()
+        kwargs["positions"] = kwargs["boosts"] = True
+        for token in tokens(value, analyzer, kwargs):
+            positions.setdefault(token.text, []).append(token.pos)
+            weights[token.text] = weights.get(token.text, 0.0) + token.boost
+            if getattr(token, "ranks_only", False):
+                ranks_only.add(token.text)
+        for text, held in positions.items():
+            encoded = b"" if text in ranks_only else self.encode(held)
+            yield text, len(held), weights[text] * self.field_boost, encoded
 
     def encode(self, poslist: Sequence[int]) -> bytes:
         return varints(gaps_of(poslist))
@@ -172,8 +202,22 @@ class CompactPostingsWriter(W3PostingsWriter):
     """whoosh3's postings writer with each block written by :func:`encode_block` behind a 12-byte header.
 
     whoosh3 also opens each list with a 4-byte magic tag; a list here starts
-    with its first block.
+    with its first block.  A term in one document keeps its posting in its
+    term record instead (:class:`CompactTermInfo`): half the terms of an
+    archive are such, mostly shingles.
     """
+
+    def finish_postings(self) -> CompactTermInfo:
+        terminfo = self._terminfo
+        if not self.written() and len(self) == 1:
+            terminfo.add_block(self)
+            terminfo.set_inlined(self._ids, self._weights, self._values[:1] or [b""])
+        else:
+            if self._ids:
+                self._write_block(last=True)
+            terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        self._terminfo = None
+        return terminfo
 
     def _write_block(self, last: bool = False) -> None:
         self._terminfo.add_block(self)
@@ -252,8 +296,113 @@ def read_blocks(raw: bytes, with_values: bool = False) -> tuple[np.ndarray, np.n
         at = end
 
 
+class CompactTermInfo(W3TermInfo):
+    """A term's statistics and where its postings are: varints where whoosh3 packs fixed widths (35 bytes).
+
+    The record: flags, document frequency, first document, last less first
+    (varints), shortest and longest field length (Whoosh's length bytes), total
+    and highest weight (float32, as whoosh3), then the postings' offset and
+    size (varints) or, for a term in one document, that posting's value: its
+    document and weight are the first document and the total weight.
+    """
+
+    _INLINED, _NO_IDS = 1, 2
+    _WEIGHTS = struct.Struct("!ff")
+
+    def to_bytes(self) -> bytes:
+        inlined = self.is_inlined()
+        flags = (self._INLINED if inlined else 0) | (self._NO_IDS if self._minid is None else 0)
+        first = self._minid or 0
+        last = first if self._maxid is None else self._maxid
+        shortest = 0 if self._minlength is None else length_to_byte(self._minlength)
+        record = (
+            bytes((flags,))
+            + varints((self._df, first, last - first))
+            + bytes((shortest, length_to_byte(self._maxlength)))
+            + self._WEIGHTS.pack(self._weight, self._maxweight)
+        )
+        if inlined:
+            return record + self._inlined[2][0]
+        return record + varints((self._offset, self._length))
+
+    @classmethod
+    def from_bytes(cls, record: bytes) -> CompactTermInfo:
+        record = bytes(record)
+        info = cls()
+        flags = record[0]
+        (info._df, first, span), at = read_varints(record, 1, 3)
+        info._minid, info._maxid = (None, None) if flags & cls._NO_IDS else (first, first + span)
+        info._minlength, info._maxlength = byte_to_length(record[at]), byte_to_length(record[at + 1])
+        info._weight, info._maxweight = cls._WEIGHTS.unpack_from(record, at + 2)
+        at += 2 + cls._WEIGHTS.size
+        if flags & cls._INLINED:
+            info._inlined = ((first,), (info._weight,), (record[at:],))
+        else:
+            (info._offset, info._length), _ = read_varints(record, at, 2)
+        return info
+
+    @staticmethod
+    def doc_frequency_of(record: bytes) -> int:
+        """The document frequency of a record, without reading the rest of it."""
+        return read_varints(record, 1, 1)[0][0]
+
+
+class CompactFieldWriter(W3FieldWriter):
+    """whoosh3's term writer, with :class:`CompactTermInfo` records."""
+
+    def start_term(self, btext: bytes) -> None:
+        if self._postwriter is None:
+            raise RuntimeError("start_term called before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, CompactTermInfo())
+
+
+class CompactFieldCursor(W3FieldCursor):
+    def term_info(self) -> CompactTermInfo | None:
+        if self._pos is None:
+            return None
+        return CompactTermInfo.from_bytes(self._tindex.dbfile.get(self._datapos, self._datalen))
+
+
+class CompactTermsReader(W3TermsReader):
+    """whoosh3's term dictionary, reading :class:`CompactTermInfo` records."""
+
+    def cursor(self, fieldname: str, fieldobj: object) -> CompactFieldCursor:
+        return CompactFieldCursor(self._tindex, fieldname, self._keycoder, self._keydecoder, fieldobj)
+
+    def items(self) -> Iterator[tuple[tuple[str, bytes], CompactTermInfo]]:
+        for key, record in self._tindex.items():
+            yield self._keydecoder(key), CompactTermInfo.from_bytes(record)
+
+    def items_from(self, fieldname: str, prefix: bytes) -> Iterator[tuple[tuple[str, bytes], CompactTermInfo]]:
+        for key, record in self._tindex.items_from(self._keycoder(fieldname, prefix)):
+            yield self._keydecoder(key), CompactTermInfo.from_bytes(record)
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> CompactTermInfo:
+        try:
+            return CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        except KeyError:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
+
+    # whoosh3 raises KeyError for a missing term here, which Whoosh's reader reads as 0
+
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        return CompactTermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)]).weight()
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        return CompactTermInfo.doc_frequency_of(self._tindex[self._keycoder(fieldname, tbytes)])
+
+
 class CompactCodec(W3Codec):
-    """whoosh3 with compact posting blocks (term vectors, unused here, stay whoosh3's)."""
+    """whoosh3 with compact posting blocks and term records (term vectors, unused here, stay whoosh3's)."""
+
+    def field_writer(self, storage: object, segment: object) -> CompactFieldWriter:
+        return CompactFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage: object, segment: object) -> CompactTermsReader:
+        name = segment.make_filename(self.TERMS_EXT)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return CompactTermsReader(self, storage.open_file(name), storage.file_length(name), postfile)
 
     def postings_writer(self, dbfile: object, byteids: bool = False) -> W3PostingsWriter:
         if byteids:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3TermInfo
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.util.numeric import _length_byte_cache
 from whoosh.util.times import datetime_to_long
@@ -56,8 +56,6 @@ MIN_ARRAY_DOCS = 64
 MIN_ARRAY_SHARE = 1 / 200
 #: Whoosh's encoding of field lengths in one byte, as a lookup table.
 LENGTH_TABLE = np.array(_length_byte_cache, dtype=np.float64)
-#: Offset of the document frequency in a whoosh3 term-info record (``!BfIBBfII``).
-_DF_OFFSET = 5
 _INT = struct.Struct("!i")
 _UNDATED = np.iinfo(np.int64).min
 
@@ -192,16 +190,18 @@ def read_columns(reader: SegmentReader, text_fields: tuple[str, ...], facet_colu
     return DocColumns(lengths, dates, facets)
 
 
-def _frequent_terms(reader: SegmentReader, text_fields: tuple[str, ...]) -> Iterator[tuple[str, str, W3TermInfo]]:
+def _frequent_terms(
+    reader: SegmentReader, text_fields: tuple[str, ...]
+) -> Iterator[tuple[str, str, codec.CompactTermInfo]]:
     """(field, text, term info) of the text-field terms in enough documents to keep as arrays."""
     threshold = max(MIN_ARRAY_DOCS, int(reader._segment.doc_count_all() * MIN_ARRAY_SHARE))
     terms = reader._terms
     for key, value in terms._tindex.items():
-        if struct.unpack_from("!I", value, _DF_OFFSET)[0] < threshold:
+        if codec.CompactTermInfo.doc_frequency_of(value) < threshold:
             continue
         fieldname, btext = terms._keydecoder(key)
         if fieldname in text_fields:
-            yield fieldname, btext.decode("utf-8"), W3TermInfo.from_bytes(value)
+            yield fieldname, btext.decode("utf-8"), codec.CompactTermInfo.from_bytes(value)
 
 
 def pack(numbers: np.ndarray) -> bytes:
