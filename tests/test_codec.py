@@ -12,6 +12,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from searchkit.backend import codec
 from searchkit.backend.postings import decode_positions, read_from_segment
+from searchkit.backend.storage import index_parts, index_size
 from searchkit.search import Searcher
 
 #: Numbers up to 2**40: varints of one to six bytes (document numbers, positions in a 1 MB article).
@@ -132,3 +133,10 @@ def test_compound_words_keep_their_frequency_but_no_positions(seeds_index: Path)
     assert compound[1] == [b""] * len(compound[0].ids)
     postings, values = syllable
     assert [len(decode_positions(value)) for value in values] == postings.weights.tolist()
+
+
+def test_the_parts_of_an_index_add_up_to_its_size(seeds_index: Path) -> None:
+    parts = index_parts(seeds_index)
+    assert sum(parts.values()) == index_size(seeds_index)
+    assert parts["posting lists"] > 0 and parts["term dictionary"] > 0 and parts["stored fields"] > 0
+    assert parts["array files (a cache)"] > 0

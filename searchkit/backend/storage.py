@@ -236,3 +236,41 @@ def _write_pid(fd: int) -> None:
 def index_size(index_dir: Path) -> int:
     """Bytes on disk of the index's files."""
     return sum(entry.stat().st_size for entry in index_dir.iterdir() if entry.is_file())
+
+
+#: The parts of an index, by what Whoosh's segment files (inside each ``.seg``) or searchkit's own files end with.
+INDEX_PARTS = {
+    ".pst": "posting lists",
+    ".trm": "term dictionary",
+    "_stored.col": "stored fields",
+    ".col": "per-document columns",
+    ".skarrays": "array files (a cache)",
+}
+
+
+def index_parts(index_dir: Path) -> dict[str, int]:
+    """Bytes on disk of each part of the index (:data:`INDEX_PARTS`, and "other"): where its size goes."""
+    from whoosh.filedb.compound import CompoundStorage
+
+    parts = dict.fromkeys([*INDEX_PARTS.values(), "other"], 0)
+
+    def count(name: str, size: int) -> None:
+        part = next((label for end, label in INDEX_PARTS.items() if name.endswith(end)), "other")
+        parts[part] += size
+
+    for entry in index_dir.iterdir():
+        if not entry.is_file():
+            continue
+        if entry.suffix != ".seg":
+            count(entry.name, entry.stat().st_size)
+            continue
+        segment_file = FileStorage(str(index_dir)).open_file(entry.name)
+        try:
+            compound = CompoundStorage(segment_file, use_mmap=False)
+            inner = {name: compound.file_length(name) for name in compound.list()}
+        finally:
+            segment_file.close()
+        for name, size in inner.items():
+            count(name, size)
+        parts["other"] += entry.stat().st_size - sum(inner.values())  # the compound file's own directory
+    return parts
