@@ -17,7 +17,8 @@ from searchkit.articles import Article
 from searchkit.similarity import signature
 
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow
-#: (4: shingles stop at sentence ends; 5: compact posting blocks, searchkit.backend.codec).
+#: (4: shingles stop at sentence ends; 5: compact posting blocks, searchkit.backend.codec, and
+#: column-only fields no longer indexed).
 SCHEMA_VERSION = "5"
 #: The fingerprint of :data:`FIELDS` each schema version was released with.
 SCHEMA_FINGERPRINTS = {
@@ -25,7 +26,7 @@ SCHEMA_FINGERPRINTS = {
     "2": "7a4a49b39921",
     "3": "f003803c9d35",
     "4": "f003803c9d35",
-    "5": "f003803c9d35",
+    "5": "075361aca87b",
 }
 
 #: What a field is: analyzed Vietnamese text, an exact identifier, a date, or only stored (or only a column);
@@ -55,6 +56,13 @@ class Field:
     #: The column holds several values (joined by MULTI_SEPARATOR), each counted by the facet.
     multiple: bool = False
     unique: bool = False
+    #: Its values are index terms.  A field only read from its column (a facet's shown values, a
+    #: hash) or evaluated from one (dates) is not indexed: each value would be one more term.
+    indexed: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.indexed and (self.unique or not (self.column or self.stored)):
+            raise ValueError(f"field {self.name!r}: a field that is not indexed must be a column or stored")
 
 
 def _names(kind: str) -> Callable[[Article], str]:
@@ -84,13 +92,14 @@ FIELDS: tuple[Field, ...] = (
     Field("captions", TEXT, lambda a: "\n".join(a.captions), default_boost=1.5, queryable=True),
     Field("body", TEXT, lambda a: a.body, default_boost=1.0, queryable=True),
     Field("author", TEXT, lambda a: a.author, default_boost=1.0, queryable=True),
-    Field("author_name", ID, lambda a: a.author, stored=False, column=True, facet="author"),
-    Field("date", DATE, _date, queryable=True, column=True),
-    Field("date_text", ID, _date_part(10), column=True, facet="date"),
+    Field("author_name", ID, lambda a: a.author, stored=False, column=True, facet="author", indexed=False),
+    #: Queried (``date:2020-07``) but evaluated from the ``date_text`` column, never from index terms.
+    Field("date", DATE, _date, queryable=True, column=True, indexed=False),
+    Field("date_text", ID, _date_part(10), column=True, facet="date", indexed=False),
     Field("year", ID, _date_part(4), queryable=True, column=True, facet="year"),
     Field("month", ID, _date_part(7), queryable=True, column=True, facet="month"),
     Field("url", STORED, lambda a: a.url),
-    Field("content_hash", ID, lambda a: a.content_hash, column=True),
+    Field("content_hash", ID, lambda a: a.content_hash, stored=False, column=True, indexed=False),
     #: The MinHash of the body (searchkit.similarity), to fold near-duplicates in results: a column
     #: only, since a search reads it for 30 or more articles and stored fields are read whole.
     Field("minhash", STORED, signature, stored=False, column=True),
@@ -100,9 +109,9 @@ FIELDS: tuple[Field, ...] = (
     Field("name", NAMES, _names("people"), stored=False, queryable=True),
     Field("place", PLACES, _names("places"), stored=False, queryable=True),
     Field("org", NAMES, _names("orgs"), stored=False, queryable=True),
-    Field("name_shown", ID, _names("people"), stored=False, column=True, facet="name", multiple=True),
-    Field("place_shown", ID, _names("places"), stored=False, column=True, facet="place", multiple=True),
-    Field("org_shown", ID, _names("orgs"), stored=False, column=True, facet="org", multiple=True),
+    Field("name_shown", ID, _names("people"), stored=False, column=True, facet="name", multiple=True, indexed=False),
+    Field("place_shown", ID, _names("places"), stored=False, column=True, facet="place", multiple=True, indexed=False),
+    Field("org_shown", ID, _names("orgs"), stored=False, column=True, facet="org", multiple=True, indexed=False),
 )
 
 
@@ -153,5 +162,8 @@ def document(article: Article) -> dict[str, object]:
 
 def fingerprint() -> str:
     """A short hash of what the schema is made of: names, kinds, storage, uniqueness, columns."""
-    parts = [f"{f.name}:{f.kind}:{f.stored}:{f.unique}:{f.column}{':multiple' * f.multiple}" for f in FIELDS]
+    parts = [
+        f"{f.name}:{f.kind}:{f.stored}:{f.unique}:{f.column}{':multiple' * f.multiple}{':unindexed' * (not f.indexed)}"
+        for f in FIELDS
+    ]
     return hashlib.blake2b("|".join(parts).encode("utf-8"), digest_size=6).hexdigest()

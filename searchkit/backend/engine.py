@@ -114,7 +114,9 @@ class Engine:
             arrays.columns if arrays is not None else sp.read_columns(leaf, text_fields, facet_columns)
             for arrays, (leaf, _) in zip(self.arrays, self.leaves, strict=True)
         ]
-        self.lengths = {name: _concat([c.lengths[name] for c in columns], float) for name in text_fields}
+        self.lengths = {
+            name: sp.LENGTH_TABLE[_concat([c.length_bytes[name] for c in columns], np.uint8)] for name in text_fields
+        }
         self.dates = _concat([c.dates for c in columns], np.int64)
         self.deleted = _concat([sp.deleted_mask(leaf) for leaf, _ in self.leaves], bool)
         self.live = ~self.deleted
@@ -131,7 +133,7 @@ class Engine:
                 remap = np.array([vocabulary.setdefault(v, len(vocabulary)) for v in values], dtype=np.int32)
                 parts.append(remap[codes] if len(codes) else codes)
                 if held_by is not None:
-                    owners.append(held_by + offset)
+                    owners.append(held_by.astype(np.int64) + offset)
             self.facet_values[name] = list(vocabulary)
             self.facet_codes[name] = _concat(parts, np.int32)
             if owners:

@@ -46,8 +46,9 @@ from searchkit.analysis import SHINGLE_SEPARATOR
 from searchkit.backend import codec
 
 #: Bumped whenever the layout of a ``.skarrays`` file changes (2: positions of frequent shingles;
-#: 3: the documents of each value of a facet with several values; 4: weights zlib'd, positions as gaps).
-ARRAYS_VERSION = 4
+#: 3: the documents of each value of a facet with several values; 4: weights zlib'd, positions as gaps;
+#: 5: field lengths as Whoosh's length bytes, facet owners int32).
+ARRAYS_VERSION = 5
 ARRAYS_SUFFIX = ".skarrays"
 _MAGIC = b"SKARRAYS"
 #: A term's postings go into the array file when it is in at least this many documents of the segment…
@@ -82,10 +83,10 @@ class ArrayEntry(NamedTuple):
 class DocColumns:
     """Per-document values of one segment that searches read for every match."""
 
-    lengths: dict[str, np.ndarray]  # field → decoded field length (float64)
+    length_bytes: dict[str, np.ndarray]  # field → each document's field length in Whoosh's one byte (LENGTH_TABLE)
     dates: np.ndarray  # int64 Whoosh date longs, _UNDATED when undated
     #: name → (values, int32 codes, owners): a code per document, or for a multi-valued facet a code
-    #: per value held and ``owners`` the document holding each (None for single-valued facets).
+    #: per value held and ``owners`` the (int32) document holding each (None for single-valued facets).
     facets: dict[str, tuple[list[str], np.ndarray, np.ndarray | None]]
 
 
@@ -161,13 +162,12 @@ def _date_long(text: str) -> int:
 def read_columns(reader: SegmentReader, text_fields: tuple[str, ...], facet_columns: dict[str, str]) -> DocColumns:
     """Field lengths, dates and facet values of every document of the segment."""
     count = reader._segment.doc_count_all()
-    lengths = {}
+    length_bytes = {}
     for name in text_fields:
-        lengths[name] = np.zeros(count)
+        length_bytes[name] = np.zeros(count, dtype=np.uint8)
         if reader._perdoc.has_column(f"_{name}_len"):
             column = reader._perdoc._cached_reader(f"_{name}_len", LENGTHS_COLUMN)
-            codes = np.fromiter((column[doc] for doc in range(count)), dtype=np.int64, count=count)
-            lengths[name] = LENGTH_TABLE[codes]
+            length_bytes[name] = np.fromiter((column[doc] for doc in range(count)), dtype=np.uint8, count=count)
     date_texts = reader.column_reader("date_text") if count else []
     dates = np.fromiter((_date_long(str(date_texts[doc] or "")) for doc in range(count)), dtype=np.int64, count=count)
     facets = {}
@@ -179,7 +179,7 @@ def read_columns(reader: SegmentReader, text_fields: tuple[str, ...], facet_colu
             split = ((doc, str(values[doc] or "").split(fields.MULTI_SEPARATOR)) for doc in range(count))
             held = [(doc, value) for doc, found in split for value in found if value]
             codes = np.array([vocabulary.setdefault(value, len(vocabulary)) for _, value in held], dtype=np.int32)
-            facets[name] = (list(vocabulary), codes, np.array([doc for doc, _ in held], dtype=np.int64))
+            facets[name] = (list(vocabulary), codes, np.array([doc for doc, _ in held], dtype=np.int32))
             continue
         codes = np.fromiter(
             (vocabulary.setdefault(str(values[doc] or ""), len(vocabulary)) for doc in range(count)),
@@ -187,7 +187,7 @@ def read_columns(reader: SegmentReader, text_fields: tuple[str, ...], facet_colu
             count=count,
         )
         facets[name] = (list(vocabulary), codes, None)
-    return DocColumns(lengths, dates, facets)
+    return DocColumns(length_bytes, dates, facets)
 
 
 def _frequent_terms(

@@ -39,10 +39,14 @@ def _whoosh_field(field: fields.Field, analyzer: object) -> object:
         return text
     if field.kind in (fields.NAMES, fields.PLACES):
         return wf.TEXT(analyzer=name_analyzer(places=field.kind == fields.PLACES), stored=field.stored, phrase=False)
-    if field.kind == fields.ID:
-        return wf.ID(stored=field.stored, unique=field.unique, sortable=field.column)
-    if field.kind == fields.DATE:
-        return wf.DATETIME(stored=field.stored, sortable=field.column)
+    if field.kind in (fields.ID, fields.DATE):
+        made = (
+            wf.ID(stored=field.stored, unique=field.unique, sortable=field.column)
+            if field.kind == fields.ID
+            else wf.DATETIME(stored=field.stored, sortable=field.column)
+        )
+        made.indexed = field.indexed  # Whoosh still writes the column and the stored value
+        return made
     return wf.COLUMN(VarBytesColumn()) if field.column else wf.STORED()
 
 
