@@ -47,8 +47,8 @@ from searchkit.backend import codec
 
 #: Bumped whenever the layout of a ``.skarrays`` file changes (2: positions of frequent shingles;
 #: 3: the documents of each value of a facet with several values; 4: weights zlib'd, positions as gaps;
-#: 5: field lengths as Whoosh's length bytes, facet owners int32).
-ARRAYS_VERSION = 5
+#: 5: field lengths as Whoosh's length bytes, facet owners int32; 6: directory entries as plain tuples).
+ARRAYS_VERSION = 6
 ARRAYS_SUFFIX = ".skarrays"
 _MAGIC = b"SKARRAYS"
 #: A term's postings go into the array file when it is in at least this many documents of the segment…
@@ -250,7 +250,7 @@ def write_arrays(
     reader: SegmentReader, path: Path, text_fields: tuple[str, ...], facet_columns: dict[str, str]
 ) -> None:
     """Write the segment's array file to ``path``, atomically (a temporary file renamed into place)."""
-    directory: dict[str, ArrayEntry] = {}
+    directory: dict[str, tuple[int, ...]] = {}  # plain tuples: a NamedTuple unpickles ten times slower
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as blob:
@@ -270,12 +270,8 @@ def write_arrays(
                 blob.write(ids_bytes)
                 blob.write(weight_bytes)
                 blob.write(position_bytes)
-                directory[f"{fieldname}\x00{text}"] = ArrayEntry(
-                    offset,
-                    len(ids_bytes),
-                    len(postings.ids),
-                    len(weight_bytes),
-                    len(position_bytes),
+                directory[f"{fieldname}\x00{text}"] = tuple(
+                    ArrayEntry(offset, len(ids_bytes), len(postings.ids), len(weight_bytes), len(position_bytes))
                 )
                 offset += len(ids_bytes) + len(weight_bytes) + len(position_bytes)
         columns = read_columns(reader, text_fields, facet_columns)
@@ -328,12 +324,17 @@ class SegmentArrays:
         except Exception:
             self._map.close()
             raise
-        #: "field\0text" → where its arrays are
-        self.terms: dict[str, ArrayEntry] = loaded["terms"]
+        #: "field\0text" → where its arrays are (an ArrayEntry's fields, as a plain tuple)
+        self.terms: dict[str, tuple[int, ...]] = loaded["terms"]
         self.columns: DocColumns = loaded["columns"]
 
+    def entry(self, fieldname: str, text: str) -> ArrayEntry | None:
+        """Where a term's arrays lie, or None when the term is not kept here."""
+        found = self.terms.get(f"{fieldname}\x00{text}")
+        return ArrayEntry(*found) if found is not None else None
+
     def postings(self, fieldname: str, text: str) -> Postings | None:
-        entry = self.terms.get(f"{fieldname}\x00{text}")
+        entry = self.entry(fieldname, text)
         if entry is None:
             return None
         start = self._blob_start + entry.offset
@@ -343,7 +344,7 @@ class SegmentArrays:
 
     def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
         """A frequent shingle's (document of each occurrence, its position), or None when not kept here."""
-        entry = self.terms.get(f"{fieldname}\x00{text}")
+        entry = self.entry(fieldname, text)
         if entry is None or not entry.positions_bytes:
             return None
         start = self._blob_start + entry.offset + entry.ids_bytes + entry.weights_bytes
