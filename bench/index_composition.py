@@ -82,7 +82,7 @@ def table(size: int) -> str:
     lines = [
         f"### {size:,} articles ({text:.0f} MB of text)",
         "",
-        f"Index on disk {megabytes:.0f} MB, {megabytes / text:.1f}× "
+        f"Index on disk {megabytes:.0f} MB, {megabytes / text:.2f}× "
         f"the raw text; {total:,} postings, {total / articles:,.0f} per article, against "
         f"{words / articles:,.0f} distinct written syllables per article (fields counted apart): "
         f"{total / words:.1f}× the baseline. Counted in {time.monotonic() - started:.0f} s.",
