@@ -57,7 +57,6 @@ MIN_ARRAY_DOCS = 64
 MIN_ARRAY_SHARE = 1 / 200
 #: Whoosh's encoding of field lengths in one byte, as a lookup table.
 LENGTH_TABLE = np.array(_length_byte_cache, dtype=np.float64)
-_INT = struct.Struct("!i")
 _UNDATED = np.iinfo(np.int64).min
 
 
