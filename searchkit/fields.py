@@ -62,7 +62,7 @@ class Field:
 
     def __post_init__(self) -> None:
         if not self.indexed and (self.unique or not (self.column or self.stored)):
-            raise ValueError(f"field {self.name!r}: a field that is not indexed must be a column or stored")
+            raise ValueError(f"field {self.name!r}: an unindexed field cannot be unique and must be a column or stored")
 
 
 def _names(kind: str) -> Callable[[Article], str]:

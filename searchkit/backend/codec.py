@@ -117,29 +117,11 @@ def encode_block(ids: Sequence[int], weights: Sequence[float], values: Sequence[
     return gaps + weight_part + value_part
 
 
-def decode_block(data: bytes, count: int) -> tuple[list[int], list[float] | None, list[bytes]]:
-    """What :func:`encode_block` wrote: id gaps, weights (None when all 1.0) and values (all empty if none kept)."""
-    gaps, at = read_varints(data, 0, count)
-    kind = data[at]
-    at += 1
-    weights: list[float] | None = None
-    if kind == _WHOLE:
-        whole, at = read_varints(data, at, count)
-        weights = [float(weight) for weight in whole]
-    elif kind == _FLOATS:
-        weights = array("f", data[at : at + 4 * count]).tolist()
-        at += 4 * count
-    (held,), at = read_varints(data, at, 1)
-    lengths, at = read_varints(data, at, held)
-    values = []
-    for length in lengths:
-        values.append(data[at : at + length])
-        at += length
-    return gaps, weights, values or [b""] * count
-
-
 def decode_block_arrays(data: bytes, count: int, with_values: bool) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
-    """:func:`decode_block` into numpy: document numbers (not gaps), weights and, if asked, values."""
+    """What :func:`encode_block` wrote: document numbers (not gaps), weights and, if asked, values.
+
+    A block that kept no values (positions not kept) gives an empty value per posting.
+    """
     buf = np.frombuffer(data, dtype=np.uint8)
     gaps, at = varint_array(buf, 0, count)
     kind = data[at]
@@ -271,14 +253,15 @@ class CompactLeafMatcher(W3LeafMatcher):
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         if self._compression:
             data = zlib.decompress(data)
-        gaps, weights, values = decode_block(bytes(data), self._blocklength)
+        ids, weights, values = decode_block_arrays(bytes(data), self._blocklength, with_values=True)
+        gaps = np.diff(ids, prepend=0).tolist()  # whoosh3's matcher adds the gaps up itself
         fixed = self._fixedsize
         held: object = tuple(values)
         if fixed == 0:
             held = None
         elif fixed is not None and fixed > 0:
             held = b"".join(values)
-        self._data = (gaps, weights, held)
+        self._data = (gaps, weights.tolist(), held)
 
 
 def read_blocks(raw: bytes, with_values: bool = False) -> tuple[np.ndarray, np.ndarray, list[bytes]]:

@@ -257,6 +257,7 @@ def index_parts(index_dir: Path) -> dict[str, int]:
     from whoosh.filedb.compound import CompoundStorage
 
     parts = dict.fromkeys([*INDEX_PARTS.values(), "other"], 0)
+    storage = FileStorage(str(index_dir))
 
     def count(name: str, size: int) -> None:
         part = next((label for end, label in INDEX_PARTS.items() if name.endswith(end)), "other")
@@ -268,7 +269,7 @@ def index_parts(index_dir: Path) -> dict[str, int]:
         if entry.suffix != ".seg":
             count(entry.name, entry.stat().st_size)
             continue
-        segment_file = FileStorage(str(index_dir)).open_file(entry.name)
+        segment_file = storage.open_file(entry.name)
         try:
             compound = CompoundStorage(segment_file, use_mmap=False)
             inner = {name: compound.file_length(name) for name in compound.list()}
