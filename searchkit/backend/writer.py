@@ -28,6 +28,7 @@ from whoosh.writing import SegmentWriter
 from searchkit import fields
 from searchkit.backend.codec import CompactCodec
 from searchkit.backend.postings import ArraysBeforeToc
+from searchkit.backend.termpool import TermPool
 
 #: Below this many files to index, writer processes cost more than they save.
 MIN_FILES_FOR_WORKERS = 24
@@ -70,6 +71,78 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+class _PostingsByTerm:
+    """A writer's postings gathered term by term (:class:`TermPool`) and written a term at a time.
+
+    Whoosh's ``SegmentWriter`` sorts every posting as a tuple and looks up a
+    field length per posting when it writes them; this mixin replaces its
+    pool and its ``_flush_segment``.  The files come out the same.
+    """
+
+    pool: TermPool
+
+    def _use_term_pool(self: Any, limitmb: float) -> None:
+        self.pool.cleanup()
+        self.pool = TermPool(self._tempstorage, limitmb)
+
+    def _flush_segment(self: Any) -> None:
+        self.perdocwriter.close()
+        reader = self.per_document_reader()
+        try:
+            count = reader.doc_count_all()
+
+            def lengths_of(fieldname: str) -> list[int]:
+                return [reader.doc_field_length(docnum, fieldname) or 0 for docnum in range(count)]
+
+            self.fieldwriter.add_terms(self.schema, lengths_of, self.pool.terms())
+            self.fieldwriter.close()
+        finally:
+            reader.close()
+
+
+class TermPoolWriter(_PostingsByTerm, SegmentWriter):
+    """Whoosh's single-process writer with :class:`_PostingsByTerm` (the one writer processes run too)."""
+
+    def __init__(self, ix: Any, limitmb: float = WRITER_LIMIT_MB, **kwargs: Any) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self._use_term_pool(limitmb)
+
+    def add_document(self, **fields: Any) -> None:
+        """Whoosh's ``add_document``, handing each field's postings to the pool at once."""
+        self._check_state()
+        perdocwriter, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    length = self.pool.add_field(fieldname, docnum, field.index(value), boost)
+                    if not field.scorable:
+                        length = 0
+                if field.separate_spelling():
+                    raise ValueError(f"field {fieldname!r}: separate spelling words are not supported")
+                if field.vector:
+                    raise ValueError(f"field {fieldname!r}: term vectors are not supported")
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdocwriter.add_column_value(fieldname, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+
 class _QuietTask(SubWriterTask):
     """A writer process that reports its failure to the parent instead of printing a traceback."""
 
@@ -79,13 +152,27 @@ class _QuietTask(SubWriterTask):
     def run(self) -> None:
         _die_with_parent(self.parent)
         try:
-            super().run()
+            self._work()
         except BaseException as error:  # every failure, Ctrl-C included, is reported
             with contextlib.suppress(Exception):
                 self.failures.put(describe(error))
                 self.failures.close()
                 self.failures.join_thread()
             raise SystemExit(1) from None
+
+    def _work(self) -> None:
+        """Whoosh's ``SubWriterTask.run`` with a :class:`TermPoolWriter`, always one segment per process."""
+        writer = self.writer = TermPoolWriter(self.storage.open_index(self.indexname), _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        fieldnames = writer.pool.fieldnames
+        self.resultqueue.put((None, fieldnames, writer._finalize_segment()), timeout=5)
 
 
 class _GuardedQueue:
@@ -104,11 +191,16 @@ class _GuardedQueue:
                 self.writer.raise_if_failed()
 
 
-class GuardedWriter(MpWriter):
-    """Whoosh's multi-process writer that fails as a whole when any of its processes fails."""
+class GuardedWriter(_PostingsByTerm, MpWriter):
+    """Whoosh's multi-process writer that fails as a whole when any of its processes fails.
+
+    Each process writes its own segment (``multisegment``); the parent's own
+    pool only gathers the segments a commit merges.
+    """
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
-        super().__init__(ix, **kwargs)
+        super().__init__(ix, multisegment=True, **kwargs)
+        self._use_term_pool(kwargs.get("limitmb", WRITER_LIMIT_MB))
         self.failures: Any = multiprocessing.Queue()
         self.jobs = self.jobqueue
         self.jobqueue = _GuardedQueue(self, self.jobs)
@@ -153,7 +245,7 @@ class _ArraysGuardedWriter(ArraysBeforeToc, GuardedWriter):
     pass
 
 
-class _ArraysSegmentWriter(ArraysBeforeToc, SegmentWriter):
+class _ArraysSegmentWriter(ArraysBeforeToc, TermPoolWriter):
     pass
 
 
@@ -170,7 +262,6 @@ def open_writer(ix: Any, index_dir: Path, workers: int, files: int) -> Any:
         made: Any = _ArraysGuardedWriter(
             ix,
             procs=workers,
-            multisegment=True,
             limitmb=WRITER_LIMIT_MB,
             batchsize=WRITER_BATCH,
             codec=CompactCodec(),
