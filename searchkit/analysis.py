@@ -24,11 +24,12 @@ exact syllable per position, which the query builder expands.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from whoosh.analysis import Analyzer, Filter, LowercaseFilter, Token, Tokenizer
+from whoosh.analysis import Analyzer, CompositeAnalyzer, Filter, LowercaseFilter, Token, Tokenizer
 
 from searchkit.normalize import WORD, canonical_text, fold
 from searchkit.segment import Syllable, get_segmenter, syllables
@@ -136,6 +137,66 @@ def _split_underscores(word: list[Syllable]) -> list[Syllable]:
     return parts
 
 
+#: A syllable as the tokenizer finds it: text, position, start and end offsets, the compound it
+#: opens (or None), where that compound ends, and whether a sentence or line ends before it.
+SyllableRecord = tuple[str, int, int, int, "str | None", int, bool]
+#: A term the index holds at a position: text, position, start and end offsets, and whether it only ranks.
+TermRecord = tuple[str, int, int, int, bool]
+
+
+def _syllable_records(
+    text: str, mode: str, start_pos: int, start_char: int, lowercase: bool
+) -> Iterator[SyllableRecord]:
+    """The tokenizer's work over canonical ``text``: one record per syllable, punctuation skipped."""
+    if mode == "index":
+        titled = title_case_capitals(text)
+        words = get_segmenter().segment(titled)
+        if titled is not text:  # the segmentation of the title-cased text, with the text's own letters
+            words = [[Syllable(text[syl.start : syl.end], syl.start, syl.end) for syl in word] for word in words]
+    else:
+        words = [[syl] for syl in syllables(text)]
+    pos = start_pos
+    previous_end = 0
+    for raw_word in words:
+        word = _split_underscores(raw_word)
+        if not word or word[0].is_punctuation:
+            continue
+        pieces = [syl for syl in word if not syl.is_punctuation]
+        compound = COMPOUND_SEPARATOR.join(syl.text.rstrip(".") for syl in pieces) if len(pieces) > 1 else None
+        compound_end = start_char + pieces[-1].end
+        for syl in pieces:
+            shown = syl.text.rstrip(".") or syl.text
+            after_break = pos > start_pos and ends_sentence(text[previous_end : syl.start], syl.text)
+            previous_end = syl.end
+            yield (
+                shown.lower() if lowercase else shown,
+                pos,
+                start_char + syl.start,
+                start_char + syl.end,
+                compound,
+                compound_end,
+                after_break,
+            )
+            compound = None
+            pos += 1
+
+
+def _term_records(syllables: Iterable[SyllableRecord]) -> Iterator[TermRecord]:
+    """The variants the index holds beside each (lower-cased) syllable (see :class:`VariantsFilter`)."""
+    previous: tuple[str, int, int] | None = None  # folded text, pos, startchar
+    for text, pos, start, end, compound, compound_end, after_break in syllables:
+        folded = fold(text)
+        if after_break:  # no shingle across a sentence end
+            previous = None
+        yield text, pos, start, end, False
+        yield FOLDED_MARK + folded, pos, start, end, False
+        if compound:
+            yield fold(compound.lower()), pos, start, compound_end, True
+        if previous is not None:
+            yield previous[0] + SHINGLE_SEPARATOR + folded, previous[1], previous[2], end, False
+        previous = (folded, pos, start)
+
+
 class VietnameseTokenizer(Tokenizer):
     """Yields one token per syllable; marks compound starts and clause breaks.
 
@@ -150,12 +211,6 @@ class VietnameseTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self))
 
-    def _words(self, text: str, mode: str) -> list[list[Syllable]]:
-        if mode == "index":
-            words = get_segmenter().segment(title_case_capitals(text))
-            return [[Syllable(text[syl.start : syl.end], syl.start, syl.end) for syl in word] for word in words]
-        return [[syl] for syl in syllables(text)]
-
     def __call__(
         self,
         value: str,
@@ -169,33 +224,21 @@ class VietnameseTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
-        text = canonical(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        previous_end = 0
-        for raw_word in self._words(text, mode):
-            word = _split_underscores(raw_word)
-            if not word:
-                continue
-            if word[0].is_punctuation:
-                continue
-            pieces = [syl for syl in word if not syl.is_punctuation]
-            compound = COMPOUND_SEPARATOR.join(syl.text.rstrip(".") for syl in pieces) if len(pieces) > 1 else None
-            for index, syl in enumerate(pieces):
-                token.text = syl.text.rstrip(".") or syl.text
-                token.boost = 1.0
-                token.stopped = False
-                token.compound = compound if index == 0 else None
-                token.compound_end = start_char + pieces[-1].end
-                token.after_break = pos > start_pos and ends_sentence(text[previous_end : syl.start], syl.text)
-                previous_end = syl.end
-                if keeporiginal:
-                    token.original = token.text
-                token.pos = pos
-                token.startchar = start_char + syl.start
-                token.endchar = start_char + syl.end
-                pos += 1
-                yield token
+        records = _syllable_records(canonical(value), mode, start_pos, start_char, lowercase=False)
+        for text, pos, start, end, compound, compound_end, after_break in records:
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            token.compound = compound
+            token.compound_end = compound_end
+            token.after_break = after_break
+            if keeporiginal:
+                token.original = text
+            token.pos = pos
+            token.startchar = start
+            token.endchar = end
+            yield token
 
 
 class VariantsFilter(Filter):
@@ -219,36 +262,54 @@ class VariantsFilter(Filter):
         return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        previous: tuple[str, int, int] | None = None  # folded text, pos, startchar
-        for token in tokens:
-            if token.mode == "query":
-                yield token
-                continue
-            text, pos, start, end = token.text, token.pos, token.startchar, token.endchar
-            folded = fold(text)
-            if token.after_break:  # no shingle across a sentence end
-                previous = None
-            compound = token.compound
-            token.ranks_only = False
+        tokens = iter(tokens)
+        first = next(tokens, None)
+        if first is None:
+            return
+        if first.mode == "query":
+            yield first
+            yield from tokens
+            return
+        latest = [first]
+
+        def syllables_of() -> Iterator[SyllableRecord]:
+            for token in itertools.chain((first,), tokens):
+                latest[0] = token
+                yield (
+                    token.text,
+                    token.pos,
+                    token.startchar,
+                    token.endchar,
+                    token.compound,
+                    token.compound_end,
+                    (token.after_break),
+                )
+
+        for text, pos, start, end, ranks_only in _term_records(syllables_of()):
+            token = latest[0]
+            token.text, token.pos, token.startchar, token.endchar, token.ranks_only = text, pos, start, end, ranks_only
             yield token
-            token.text = FOLDED_MARK + folded
-            yield token
-            if compound:
-                token.text = fold(compound.lower())
-                token.endchar = token.compound_end
-                token.ranks_only = True
-                yield token
-                token.ranks_only = False
-            if previous is not None:
-                token.text = previous[0] + SHINGLE_SEPARATOR + folded
-                token.pos, token.startchar, token.endchar = previous[1], previous[2], end
-                yield token
-            previous = (folded, pos, start)
+
+
+class VietnameseAnalyzer(CompositeAnalyzer):
+    """The tokenizer, lower-casing and the variants; indexing reads their terms without Token objects.
+
+    Whoosh's filters pass one mutable ``Token`` through a chain of generators,
+    four of them per term; :meth:`index_terms` runs the same two steps over
+    plain tuples, a third of the time of an article's indexing before it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(VietnameseTokenizer(), LowercaseFilter(), VariantsFilter())
+
+    def index_terms(self, value: str) -> Iterator[TermRecord]:
+        """The terms ``self(value, mode="index")`` emits, as :data:`TermRecord` tuples."""
+        return _term_records(_syllable_records(canonical(value), "index", 0, 0, lowercase=True))
 
 
 def vietnamese_analyzer() -> Analyzer:
     """The analyzer of every searchable text field (title, captions, body, author)."""
-    return VietnameseTokenizer() | LowercaseFilter() | VariantsFilter()
+    return VietnameseAnalyzer()
 
 
 def is_stop_word(syllable: str) -> bool:

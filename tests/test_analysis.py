@@ -1,6 +1,14 @@
 """The token stream: syllables, folded forms, compounds and shingles at the right positions."""
 
-from searchkit.analysis import analyze
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchkit.analysis import analyze, vietnamese_analyzer
+
+from .conftest import FIXTURE_CORPUS, SEEDS
 
 
 def _tokens(text: str, mode: str = "index") -> list[tuple[int, str]]:
@@ -77,3 +85,56 @@ def test_acronyms_stay_as_they_are_for_segmentation() -> None:
     assert title_case_capitals("Lực lượng CSGT ĐÀ NẴNG.") == "Lực lượng CSGT Đà Nẵng."
     assert title_case_capitals("Tin: PHẠM THU HÀ") == "Tin: Phạm Thu Hà"
     assert title_case_capitals("ĐÀ\nNẴNG") == "ĐÀ\nNẴNG"  # a run stays on one line
+
+
+def _through_tokens(text: str) -> list[tuple[str, int, int, int, bool]]:
+    """What Whoosh's chain of Token generators emits in index mode."""
+    tokens = vietnamese_analyzer()(text, mode="index", positions=True, chars=True)
+    return [(t.text, t.pos, t.startchar, t.endchar, t.ranks_only) for t in tokens]
+
+
+@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")) + sorted(FIXTURE_CORPUS.glob("*.txt"))[:10])
+def test_indexing_reads_the_terms_the_token_chain_emits(path: Path) -> None:
+    """``index_terms`` (plain tuples, what indexing reads) and the Token chain (highlighting, Whoosh) agree."""
+    text = path.read_text(encoding="utf-8")
+    assert list(vietnamese_analyzer().index_terms(text)) == _through_tokens(text)
+
+
+#: Vietnamese syllables, capitals, punctuation, line breaks, underscores and digits, in any order.
+_PIECES = st.sampled_from(
+    [
+        "Bộ",
+        "Công",
+        "an",
+        "CÔNG",
+        "AN",
+        "hoà",
+        "hòa",
+        "Hà",
+        "Nội",
+        "TP.",
+        "1.584",
+        "công_an",
+        ". ",
+        "! ",
+        ", ",
+        "\n",
+        " ",
+        "  ",
+        "…",
+        '"',
+        "(",
+        ")",
+        "UBND",
+        "Q.",
+        "đ",
+        "_",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_indexing_terms_agree_with_the_token_chain_on_any_text(text: str) -> None:
+    assert list(vietnamese_analyzer().index_terms(text)) == _through_tokens(text)

@@ -40,3 +40,26 @@ def test_loading_the_segmenter_imports_neither_sklearn_nor_numpy() -> None:
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.splitlines() == ["Bộ Công_an", "[]"]
+
+
+def _on_attributes(features: dict[str, object]) -> list[str]:
+    """pyvi's feature dict as the crfsuite attributes that are on, in order (``key:value`` for strings)."""
+    on = []
+    for key, value in features.items():
+        if isinstance(value, str):
+            on.append(f"{key}:{value}")
+        elif value is True or (value == 1.0 and not isinstance(value, bool)):
+            on.append(key)
+    return on
+
+
+@pytest.mark.parametrize("path", _texts()[:12], ids=lambda p: p.name)
+def test_crf_attributes_are_pyvi_s_features_in_pyvi_s_order(path: Path) -> None:
+    """Not only the same words: the same attributes in the same order, syllable by syllable."""
+    from pyvi import ViTokenizer
+
+    segmenter = get_segmenter()
+    _, sent = ViTokenizer.ViTokenizer.sylabelize(path.read_text(encoding="utf-8"))
+    expected = [_on_attributes(features) for features in ViTokenizer.ViTokenizer.sent2features(sent, False)]
+    assert segmenter.crf_items(sent) == expected
+    assert segmenter.crf_items(sent) == expected  # again, from the syllables it now knows

@@ -157,6 +157,18 @@ def positions_of(value: bytes) -> list[int]:
     return list(itertools.accumulate(gaps))
 
 
+def _terms(value: str, analyzer: object, kwargs: dict[str, object]) -> Iterator[tuple[str, int, float, bool]]:
+    """Each term an analyzer emits for ``value``: text, position, boost, and whether it only ranks.
+
+    Indexing with searchkit's analyzer reads its terms as tuples
+    (``index_terms``) instead of through Whoosh's chain of Token generators.
+    """
+    if kwargs.get("mode") == "index" and hasattr(analyzer, "index_terms"):
+        return ((text, pos, 1.0, only_ranks) for text, pos, _, _, only_ranks in analyzer.index_terms(value))
+    kwargs = {**kwargs, "positions": True, "boosts": True}
+    return ((t.text, t.pos, t.boost, getattr(t, "ranks_only", False)) for t in tokens(value, analyzer, kwargs))
+
+
 class CompactPositions(Positions):
     """Whoosh's ``Positions`` format, a posting's positions kept as varint gaps instead of a pickled list.
 
@@ -168,17 +180,15 @@ class CompactPositions(Positions):
         positions: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         ranks_only: set[str] = set()
-        kwargs["positions"] = kwargs["boosts"] = True
-        for token in tokens(value, analyzer, kwargs):
-            text = token.text
+        for text, pos, boost, only_ranks in _terms(value, analyzer, kwargs):
             held = positions.get(text)
             if held is None:
-                positions[text] = [token.pos]
-                weights[text] = 0.0 + token.boost
+                positions[text] = [pos]
+                weights[text] = 0.0 + boost
             else:
-                held.append(token.pos)
-                weights[text] += token.boost
-            if getattr(token, "ranks_only", False):
+                held.append(pos)
+                weights[text] += boost
+            if only_ranks:
                 ranks_only.add(text)
         for text, held in positions.items():
             encoded = b"" if text in ranks_only else self.encode(held)
