@@ -208,6 +208,17 @@ def test_facets_count_every_match_per_month_and_author(seeds_index: Path) -> Non
     assert results.facets["name"]["Phan Văn Giang"] == 1
 
 
+def test_facets_are_merged_across_segments_only_when_a_search_asks_for_them(corpus_index: Path) -> None:
+    """A plain search never pays for the facets' merged vocabularies (0.3 s at 100,000 articles)."""
+    with Searcher(corpus_index) as searcher:
+        plain = searcher.search("công an", limit=3)
+        assert searcher.engine._facets == {}
+        faceted = searcher.search("công an", limit=3, facets=True)
+        assert set(searcher.engine._facets) >= {"month", "year", "author", "name", "place", "org"}
+    assert [hit.id for hit in faceted.hits] == [hit.id for hit in plain.hits]
+    assert 0 < sum(faceted.facets["year"].values()) <= faceted.total
+
+
 def test_opening_a_searcher_does_not_copy_the_segments_into_memory(corpus_index: Path) -> None:
     """Whoosh's mmap path copied every segment file into a BytesIO: 1.3 GB per reader at 20,000 articles."""
     import tracemalloc
