@@ -44,8 +44,9 @@ _SYLLABLE_PATTERN = re.compile(
 )
 
 
-#: Distinct syllables whose CRF attributes are kept (news text reuses a few tens of thousands).
-KNOWN_SYLLABLES = 200_000
+#: Distinct syllables whose CRF attributes are kept, about 0.5 KB each (news text reuses a few
+#: thousand; names, numbers and foreign words make the rest).
+KNOWN_SYLLABLES = 50_000
 
 
 class Syllable(NamedTuple):

@@ -1,12 +1,14 @@
 """The token stream: syllables, folded forms, compounds and shingles at the right positions."""
 
+import pickle
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from whoosh.analysis import LowercaseFilter
 
-from searchkit.analysis import analyze, vietnamese_analyzer
+from searchkit.analysis import analyze, index_terms, is_vietnamese_analyzer, name_analyzer, vietnamese_analyzer
 
 from .conftest import FIXTURE_CORPUS, SEEDS
 
@@ -97,7 +99,7 @@ def _through_tokens(text: str) -> list[tuple[str, int, int, int, bool]]:
 def test_indexing_reads_the_terms_the_token_chain_emits(path: Path) -> None:
     """``index_terms`` (plain tuples, what indexing reads) and the Token chain (highlighting, Whoosh) agree."""
     text = path.read_text(encoding="utf-8")
-    assert list(vietnamese_analyzer().index_terms(text)) == _through_tokens(text)
+    assert list(index_terms(text)) == _through_tokens(text)
 
 
 #: Vietnamese syllables, capitals, punctuation, line breaks, underscores and digits, in any order.
@@ -137,4 +139,12 @@ _PIECES = st.sampled_from(
 @settings(max_examples=60, deadline=None)
 @given(st.lists(_PIECES, max_size=40).map("".join))
 def test_indexing_terms_agree_with_the_token_chain_on_any_text(text: str) -> None:
-    assert list(vietnamese_analyzer().index_terms(text)) == _through_tokens(text)
+    assert list(index_terms(text)) == _through_tokens(text)
+
+
+def test_indexing_recognises_the_analyzer_an_index_s_schema_pickled() -> None:
+    """An index's table of contents pickles the analyzer: one unpickled from it still indexes as tuples."""
+    unpickled = pickle.loads(pickle.dumps(vietnamese_analyzer()))
+    assert is_vietnamese_analyzer(unpickled)
+    assert not is_vietnamese_analyzer(name_analyzer())
+    assert not is_vietnamese_analyzer(vietnamese_analyzer() | LowercaseFilter())

@@ -44,6 +44,7 @@ from whoosh.formats import Positions, tokens
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from searchkit.analysis import index_terms, is_vietnamese_analyzer
 from searchkit.backend.termpool import TermPostings
 
 #: How the weights of a block are kept: all 1.0 (nothing stored), whole numbers as varints, or float32s.
@@ -161,10 +162,10 @@ def _terms(value: str, analyzer: object, kwargs: dict[str, object]) -> Iterator[
     """Each term an analyzer emits for ``value``: text, position, boost, and whether it only ranks.
 
     Indexing with searchkit's analyzer reads its terms as tuples
-    (``index_terms``) instead of through Whoosh's chain of Token generators.
+    (:func:`searchkit.analysis.index_terms`) instead of through Whoosh's chain of Token generators.
     """
-    if kwargs.get("mode") == "index" and hasattr(analyzer, "index_terms"):
-        return ((text, pos, 1.0, only_ranks) for text, pos, _, _, only_ranks in analyzer.index_terms(value))
+    if kwargs.get("mode") == "index" and is_vietnamese_analyzer(analyzer):
+        return ((text, pos, 1.0, only_ranks) for text, pos, _, _, only_ranks in index_terms(value))
     kwargs = {**kwargs, "positions": True, "boosts": True}
     return ((t.text, t.pos, t.boost, getattr(t, "ranks_only", False)) for t in tokens(value, analyzer, kwargs))
 

@@ -22,6 +22,7 @@ import contextlib
 import heapq
 import itertools
 import marshal
+import operator
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -122,10 +123,10 @@ class TermPool:
         if len(sources) == 1:
             merged: Iterable[tuple[str, bytes, list[Any]]] = sources[0]
         else:
-            numbered = (((f, t, order, flat) for f, t, flat in source) for order, source in enumerate(sources))
-            merged = (
-                (key[0], key[1], list(itertools.chain.from_iterable(record[3] for record in group)))
-                for key, group in itertools.groupby(heapq.merge(*numbered), key=lambda record: record[:2])
+            term = operator.itemgetter(0, 1)
+            merged = (  # heapq.merge keeps equal keys in the order of its sources: the runs' order
+                (key[0], key[1], list(itertools.chain.from_iterable(record[2] for record in group)))
+                for key, group in itertools.groupby(heapq.merge(*sources, key=term), key=term)
             )
         for fieldname, tbytes, flat in merged:
             yield fieldname, tbytes, flat[0::3], flat[1::3], flat[2::3]
