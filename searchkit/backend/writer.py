@@ -121,16 +121,14 @@ class TermPoolWriter(_PostingsByTerm, SegmentWriter):
                 if value is None:
                     continue
                 field = schema[fieldname]
+                if field.separate_spelling() or field.vector:
+                    raise ValueError(f"field {fieldname!r}: spelling fields and term vectors are not supported")
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
                     length = self.pool.add_field(fieldname, docnum, field.index(value), boost)
                     if not field.scorable:
                         length = 0
-                if field.separate_spelling():
-                    raise ValueError(f"field {fieldname!r}: separate spelling words are not supported")
-                if field.vector:
-                    raise ValueError(f"field {fieldname!r}: term vectors are not supported")
                 stored = fields.get(f"_stored_{fieldname}", value)
                 perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
                 if field.column_type and stored is not None:
