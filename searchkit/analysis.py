@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from whoosh.analysis import Analyzer, Filter, LowercaseFilter, Token, Tokenizer
+from whoosh.analysis import Analyzer, CompositeAnalyzer, Filter, LowercaseFilter, Token, Tokenizer
 
 from searchkit.normalize import WORD, canonical_text, fold
 from searchkit.segment import Syllable, get_segmenter, syllables
@@ -266,29 +266,29 @@ class VariantsFilter(Filter):
         first = next(tokens, None)
         if first is None:
             return
-        if first.mode == "query":
+        if first.mode == "query":  # a query's syllables pass through untouched
             yield first
             yield from tokens
             return
-        latest = [first]
+        current = first
 
         def syllables_of() -> Iterator[SyllableRecord]:
-            for token in itertools.chain((first,), tokens):
-                latest[0] = token
+            nonlocal current
+            for current in itertools.chain((first,), tokens):
                 yield (
-                    token.text,
-                    token.pos,
-                    token.startchar,
-                    token.endchar,
-                    token.compound,
-                    token.compound_end,
-                    (token.after_break),
+                    current.text,
+                    current.pos,
+                    current.startchar,
+                    current.endchar,
+                    current.compound,
+                    current.compound_end,
+                    current.after_break,
                 )
 
         for text, pos, start, end, ranks_only in _term_records(syllables_of()):
-            token = latest[0]
-            token.text, token.pos, token.startchar, token.endchar, token.ranks_only = text, pos, start, end, ranks_only
-            yield token
+            current.text, current.pos, current.startchar, current.endchar = text, pos, start, end
+            current.ranks_only = ranks_only
+            yield current
 
 
 def index_terms(value: str) -> Iterator[TermRecord]:
@@ -301,19 +301,19 @@ def index_terms(value: str) -> Iterator[TermRecord]:
     return _term_records(_syllable_records(canonical(value), "index", 0, 0, lowercase=True))
 
 
+#: The analyzer's steps, in order (an index's table of contents pickles the chain).
+_CHAIN = [VietnameseTokenizer, LowercaseFilter, VariantsFilter]
+
+
 def is_vietnamese_analyzer(analyzer: object) -> bool:
     """True for :func:`vietnamese_analyzer`'s chain, also as unpickled from an index's schema."""
     items = getattr(analyzer, "items", None)
     return isinstance(items, list) and [type(item) for item in items] == _CHAIN
 
 
-#: The analyzer's steps, in order (an index's table of contents pickles the chain).
-_CHAIN = [VietnameseTokenizer, LowercaseFilter, VariantsFilter]
-
-
 def vietnamese_analyzer() -> Analyzer:
     """The analyzer of every searchable text field (title, captions, body, author)."""
-    return VietnameseTokenizer() | LowercaseFilter() | VariantsFilter()
+    return CompositeAnalyzer(*(step() for step in _CHAIN))
 
 
 def is_stop_word(syllable: str) -> bool:

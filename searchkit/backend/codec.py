@@ -152,9 +152,14 @@ def decode_block_arrays(data: bytes, count: int, with_values: bool) -> tuple[np.
     return np.cumsum(gaps), weights, values
 
 
+def varint_count(data: bytes) -> int:
+    """How many varints ``data`` holds (each ends with a byte below 128)."""
+    return sum(byte < 128 for byte in data)
+
+
 def positions_of(value: bytes) -> list[int]:
     """The positions a :class:`CompactPositions` value holds."""
-    gaps, _ = read_varints(value, 0, sum(byte < 128 for byte in value))
+    gaps, _ = read_varints(value, 0, varint_count(value))
     return list(itertools.accumulate(gaps))
 
 
@@ -202,7 +207,7 @@ class CompactPositions(Positions):
         return positions_of(valuestring)
 
     def decode_frequency(self, valuestring: bytes) -> int:
-        return sum(byte < 128 for byte in valuestring)
+        return varint_count(valuestring)
 
     def decode_weight(self, valuestring: bytes) -> float:
         return self.decode_frequency(valuestring) * self.field_boost

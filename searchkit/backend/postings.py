@@ -357,8 +357,9 @@ class SegmentArrays:
 
     def postings(self, fieldname: str, text: str) -> Postings | None:
         entry = self.entry(fieldname, text)
-        if entry is None:
-            return None
+        return None if entry is None else self._postings_at(entry)
+
+    def _postings_at(self, entry: ArrayEntry) -> Postings:
         start = self._blob_start + entry.offset
         ids = np.cumsum(unpack(self._map[start : start + entry.ids_bytes]))
         start += entry.ids_bytes
@@ -371,9 +372,7 @@ class SegmentArrays:
             return None
         start = self._blob_start + entry.offset + entry.ids_bytes + entry.weights_bytes
         counts, flat = _unpack_positions(self._map[start : start + entry.positions_bytes], entry.count)
-        postings = self.postings(fieldname, text)
-        assert postings is not None
-        return np.repeat(postings.ids, counts), flat
+        return np.repeat(self._postings_at(entry).ids, counts), flat
 
     def close(self) -> None:
         del self._entries, self._keys  # views of the map: it cannot close while they live

@@ -40,11 +40,8 @@ def _whoosh_field(field: fields.Field, analyzer: object) -> object:
     if field.kind in (fields.NAMES, fields.PLACES):
         return wf.TEXT(analyzer=name_analyzer(places=field.kind == fields.PLACES), stored=field.stored, phrase=False)
     if field.kind in (fields.ID, fields.DATE):
-        made = (
-            wf.ID(stored=field.stored, unique=field.unique, sortable=field.column)
-            if field.kind == fields.ID
-            else wf.DATETIME(stored=field.stored, sortable=field.column)
-        )
+        kind = wf.ID if field.kind == fields.ID else wf.DATETIME
+        made = kind(stored=field.stored, unique=field.unique, sortable=field.column)
         made.indexed = field.indexed  # Whoosh still writes the column and the stored value
         return made
     return wf.COLUMN(VarBytesColumn()) if field.column else wf.STORED()

@@ -69,25 +69,15 @@ class TermPool:
             held += (docnum, weight * boost, vbytes or b"")
             length += freq
             size += POSTING_BYTES + len(vbytes or b"")
-        self._grow(size)
+        self.size += size
+        if self.size > self.limit:
+            self.save()
         return length
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Add one posting, as Whoosh's ``PostingPool.add`` takes it (merges copy postings this way)."""
         fieldname, tbytes, docnum, weight, vbytes = item
-        terms = self._terms_of(fieldname)
-        held = terms.get(tbytes)
-        size = POSTING_BYTES + len(vbytes or b"")
-        if held is None:
-            held = terms[tbytes] = []
-            size += TERM_BYTES + len(tbytes)
-        held += (docnum, weight, vbytes or b"")
-        self._grow(size)
-
-    def _grow(self, size: int) -> None:
-        self.size += size
-        if self.size > self.limit:
-            self.save()
+        self.add_field(fieldname, docnum, ((tbytes, 0, weight, vbytes),), 1.0)
 
     def _in_order(self) -> Iterator[tuple[str, bytes, list[Any]]]:
         for fieldname in sorted(self._fields):
