@@ -56,7 +56,7 @@ def ends_sentence(gap: str, after: str) -> bool:
     full stop, ``!``, ``?`` or ``…`` then a space does when ``after`` opens
     with a capital, as a new sentence does.
     """
-    return "\n" in gap or (bool(_SENTENCE_END.search(gap + " ")) and after[:1].isupper())
+    return "\n" in gap or (after[:1].isupper() and _SENTENCE_END.search(gap + " ") is not None)
 
 
 #: Prefix of diacritic-free forms: their own namespace beside the exact syllables.
@@ -106,6 +106,8 @@ def title_case_capitals(text: str) -> str:
     same words in ordinary case; the tokens keep the text's own letters.
     Runs without a letter beyond ASCII are acronyms (``UBND TP``) and stay.
     """
+    if not any(len(word) > 1 and not word.isascii() and word.isupper() for word in WORD.findall(text)):
+        return text  # no word in capitals beyond ASCII: no run to rewrite (the common case)
     pieces, done = [], 0
     for start, end in _capital_runs(text):
         run = text[start:end]
@@ -157,16 +159,18 @@ def _syllable_records(
         words = [[syl] for syl in syllables(text)]
     pos = start_pos
     previous_end = 0
+    typed_underscores = "_" in text
     for raw_word in words:
-        word = _split_underscores(raw_word)
+        word = _split_underscores(raw_word) if typed_underscores else raw_word
         if not word or word[0].is_punctuation:
             continue
-        pieces = [syl for syl in word if not syl.is_punctuation]
+        pieces = word if len(word) == 1 else [syl for syl in word if not syl.is_punctuation]
         compound = COMPOUND_SEPARATOR.join(syl.text.rstrip(".") for syl in pieces) if len(pieces) > 1 else None
         compound_end = start_char + pieces[-1].end
         for syl in pieces:
             shown = syl.text.rstrip(".") or syl.text
-            after_break = pos > start_pos and ends_sentence(text[previous_end : syl.start], syl.text)
+            gap = text[previous_end : syl.start]
+            after_break = pos > start_pos and gap != " " and ends_sentence(gap, syl.text)
             previous_end = syl.end
             yield (
                 shown.lower() if lowercase else shown,

@@ -64,7 +64,8 @@ class Syllable(NamedTuple):
 
 def syllables(text: str) -> list[Syllable]:
     """Split ``text`` (already NFC) into syllables exactly as pyvi does."""
-    return [Syllable(m.group(0), m.start(), m.end()) for m in _SYLLABLE_PATTERN.finditer(text)]
+    make = tuple.__new__  # what Syllable(...) does, without its keyword handling: a quarter faster
+    return [make(Syllable, (match[0], match.start(), match.end())) for match in _SYLLABLE_PATTERN.finditer(text)]
 
 
 class _Stub:
@@ -122,9 +123,10 @@ class Segmenter:
         (:meth:`_attributes`); only the n-gram lookups depend on the context.
         """
         n = len(sent)
-        parts = [self._attributes(word) for word in sent]
-        bigram = [" ".join(sent[i : i + 2]).lower() in self.bi_grams for i in range(n - 1)]
-        trigram = [" ".join(sent[i : i + 3]).lower() in self.tri_grams for i in range(n - 2)]
+        known, bi_grams, tri_grams = self._known, self.bi_grams, self.tri_grams
+        parts = [known.get(word) or self._attributes(word) for word in sent]
+        bigram = [(sent[i] + " " + sent[i + 1]).lower() in bi_grams for i in range(n - 1)]
+        trigram = [(sent[i] + " " + sent[i + 1] + " " + sent[i + 2]).lower() in tri_grams for i in range(n - 2)]
         rows: list[list[str]] = []
         for i in range(n):
             row = list(parts[i][0])

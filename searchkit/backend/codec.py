@@ -28,6 +28,7 @@ import operator
 import struct
 import zlib
 from array import array
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -163,18 +164,6 @@ def positions_of(value: bytes) -> list[int]:
     return list(itertools.accumulate(gaps))
 
 
-def _terms(value: str, analyzer: object, kwargs: dict[str, object]) -> Iterator[tuple[str, int, float, bool]]:
-    """Each term an analyzer emits for ``value``: text, position, boost, and whether it only ranks.
-
-    Indexing with searchkit's analyzer reads its terms as tuples
-    (:func:`searchkit.analysis.index_terms`) instead of through Whoosh's chain of Token generators.
-    """
-    if kwargs.get("mode") == "index" and is_vietnamese_analyzer(analyzer):
-        return ((text, pos, 1.0, only_ranks) for text, pos, _, _, only_ranks in index_terms(value))
-    kwargs = {**kwargs, "positions": True, "boosts": True}
-    return ((t.text, t.pos, t.boost, getattr(t, "ranks_only", False)) for t in tokens(value, analyzer, kwargs))
-
-
 class CompactPositions(Positions):
     """Whoosh's ``Positions`` format, a posting's positions kept as varint gaps instead of a pickled list.
 
@@ -183,10 +172,31 @@ class CompactPositions(Positions):
     """
 
     def word_values(self, value: str, analyzer: object, **kwargs: object) -> Iterator[tuple[str, int, float, bytes]]:
+        if kwargs.get("mode") == "index" and is_vietnamese_analyzer(analyzer):
+            return self._vietnamese_word_values(value)
+        return self._word_values(value, analyzer, kwargs)
+
+    def _vietnamese_word_values(self, value: str) -> Iterator[tuple[str, int, float, bytes]]:
+        """``word_values`` for searchkit's analyzer, whose terms all weigh 1: a term's weight is its frequency."""
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        ranks_only: set[str] = set()
+        for text, pos, _, _, only_ranks in index_terms(value):
+            positions[text].append(pos)
+            if only_ranks:
+                ranks_only.add(text)
+        boost, encode = self.field_boost, self.encode
+        for text, held in positions.items():
+            yield text, len(held), len(held) * boost, b"" if text in ranks_only else encode(held)
+
+    def _word_values(
+        self, value: str, analyzer: object, kwargs: dict[str, object]
+    ) -> Iterator[tuple[str, int, float, bytes]]:
         positions: dict[str, list[int]] = {}
         weights: dict[str, float] = {}
         ranks_only: set[str] = set()
-        for text, pos, boost, only_ranks in _terms(value, analyzer, kwargs):
+        kwargs = {**kwargs, "positions": True, "boosts": True}
+        for token in tokens(value, analyzer, kwargs):
+            text, pos, boost, only_ranks = token.text, token.pos, token.boost, getattr(token, "ranks_only", False)
             held = positions.get(text)
             if held is None:
                 positions[text] = [pos]
@@ -201,6 +211,8 @@ class CompactPositions(Positions):
             yield text, len(held), weights[text] * self.field_boost, encoded
 
     def encode(self, poslist: Sequence[int]) -> bytes:
+        if len(poslist) == 1 and poslist[0] < 128:  # most terms of a field: one position, one byte
+            return bytes(poslist)
         return varints(gaps_of(poslist))
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
