@@ -19,6 +19,7 @@ import click
 
 from searchkit import __version__
 from searchkit.errors import QueryError, SearchkitError
+from searchkit.fields import RESULT_FACETS
 from searchkit.ingest import DEFAULT_MAX_ARTICLE_BYTES, MB
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +32,6 @@ NOT_UTF8_ARGUMENT = "the query is not valid UTF-8 text"
 NO_COLOR_ENV = "NO_COLOR"
 COLOR_CHOICES = ("auto", "always", "never")
 FORMATS = ("text", "json", "jsonl", "csv")
-FACETS = ("author", "month", "year", "name", "place", "org")
 JSON_AND_FORMAT = "--json is --format json: give one or the other"
 
 
@@ -271,7 +271,7 @@ def index_command(
 @click.option(
     "--facet",
     "facets",
-    type=click.Choice(FACETS),
+    type=click.Choice(RESULT_FACETS),
     multiple=True,
     help=(
         "Count the whole result set by author, month, year, or the people (name), places and "

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from searchkit.articles import Article
-from searchkit.similarity import signature
 
 #: Bumped when the schema or analyzer changes in a way old indexes cannot follow
 #: (4: shingles stop at sentence ends; 5: compact posting blocks, searchkit.backend.codec, and
@@ -76,6 +75,12 @@ def _names(kind: str) -> Callable[[Article], str]:
     return value
 
 
+def _signature(article: Article) -> bytes:
+    from searchkit.similarity import signature  # here: numpy and datasketch load only when indexing
+
+    return signature(article)
+
+
 def _date(article: Article) -> object:
     return article.date.value if article.date else None
 
@@ -102,7 +107,7 @@ FIELDS: tuple[Field, ...] = (
     Field("content_hash", ID, lambda a: a.content_hash, stored=False, column=True, indexed=False),
     #: The MinHash of the body (searchkit.similarity), to fold near-duplicates in results: a column
     #: only, since a search reads it for 30 or more articles and stored fields are read whole.
-    Field("minhash", STORED, signature, stored=False, column=True),
+    Field("minhash", STORED, _signature, stored=False, column=True),
     #: People, places and organisations the article names (searchkit.names): matched whole, by their
     #: folded form (``place:"ha noi"``), outside the default fields so ranking is unchanged; the
     #: ``*_shown`` columns keep the names as shown, for the facets.
@@ -113,6 +118,11 @@ FIELDS: tuple[Field, ...] = (
     Field("place_shown", ID, _names("places"), stored=False, column=True, facet="place", multiple=True, indexed=False),
     Field("org_shown", ID, _names("orgs"), stored=False, column=True, facet="org", multiple=True, indexed=False),
 )
+
+
+#: The facets a search counts over its matches, in the order results show them (the day, ``date``,
+#: dates the archive: ``stats``).  A test checks each is a facet of :data:`FIELDS`.
+RESULT_FACETS = ("month", "year", "author", "name", "place", "org")
 
 
 def text_fields() -> tuple[str, ...]:

@@ -24,8 +24,6 @@ from searchkit.snippets import Marks, Segments, highlight_whole, leading_text, s
 from searchkit.spelling import did_you_mean
 
 SORTS = ("relevance", "date")
-#: What ``facets=True`` counts over every match (name, place, org: the people, places and organisations named).
-FACETS = ("month", "year", "author", "name", "place", "org")
 #: Near-duplicates are looked for among the first ``page * limit * FOLD_WINDOW`` ranked matches only:
 #: enough for a page whose hits have two copies each, at the cost of reading that many stored articles.
 FOLD_WINDOW = 3
@@ -197,7 +195,7 @@ class Searcher:
             "limit": page * limit * FOLD_WINDOW if fold else limit,
             "offset": 0 if fold else (page - 1) * limit,
             "by_date": by_date,
-            "facets": FACETS if facets else (),
+            "facets": fields.RESULT_FACETS if facets else (),
         }
         runs = () if by_date else [(run_shingles(words), fields) for words, fields in parsed.runs]
         ranked = self.engine.rank(found, first=first, runs=runs, **page_args)
@@ -222,7 +220,7 @@ class Searcher:
             hit = make_hit(self.engine.stored(docnum), scores[docnum], (page - 1) * limit + number, parsed)
             hit.similar = [str(copy_id) for copy_id in self.engine.column_values("id", copies)]
             if facets:
-                hit.facets = {name: self.engine.facet_of(name, docnum) for name in FACETS}
+                hit.facets = {name: self.engine.facet_of(name, docnum) for name in fields.RESULT_FACETS}
             hits.append(hit)
         return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion, stories)
 

@@ -43,3 +43,17 @@ def test_an_unknown_field_is_named_with_the_ones_the_table_has(seeds_index: Path
 
     with Index(seeds_index) as index, pytest.raises(QueryError, match="title, captions, body, author"):
         index.search("category:thoi su")
+
+
+def test_the_facets_a_search_counts_are_facets_of_the_table_and_what_the_cli_offers(seeds_index: Path) -> None:
+    from click.testing import CliRunner
+
+    from searchkit.cli import cli
+
+    assert set(fields.RESULT_FACETS) <= set(fields.facet_columns())
+    with Index(seeds_index) as index:
+        assert tuple(index.search("bo cong an", facets=True).facets) == fields.RESULT_FACETS
+    offered = next(p for p in cli.commands["search"].params if p.name == "facets")
+    assert tuple(offered.type.choices) == fields.RESULT_FACETS
+    refused = CliRunner().invoke(cli, ["search", "bo cong an", "--index", str(seeds_index), "--facet", "date"])
+    assert refused.exit_code == 2
