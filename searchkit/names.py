@@ -102,6 +102,9 @@ def title_case(name: str) -> str:
 
 # ---------------------------------------------------------------- the shipped place list
 
+#: What a listed place's key may be preceded by in a text (``Tỉnh``, ``Thành phố``, ``TP``, ``Thủ đô``).
+_LISTED_PREFIXES = ("", "tinh ", "thanh pho ", "tp ", "thu do ")
+
 
 @dataclass(frozen=True)
 class Places:
@@ -109,6 +112,9 @@ class Places:
 
     names: dict[str, str]
     longest: int
+    #: Every key :meth:`by_key` matches, and each of its first words: a key that is none of these
+    #: cannot grow, a word at a time, into one that matches.
+    starts: frozenset[str] = frozenset()
 
     def canonical(self, name: str) -> str | None:
         """The shown name of a listed place (any of its names, with or without ``Tỉnh``/``Thành phố``)."""
@@ -116,7 +122,7 @@ class Places:
 
     def by_key(self, key: str) -> str | None:
         """:meth:`canonical` of a name already folded by :func:`name_key`."""
-        for prefix in ("", "tinh ", "thanh pho ", "tp ", "thu do "):
+        for prefix in _LISTED_PREFIXES:
             if key.startswith(prefix) and key[len(prefix) :] in self.names:
                 return self.names[key[len(prefix) :]]
         return None
@@ -134,7 +140,11 @@ def places() -> Places:
         for form in [shown, *(o.strip() for o in others.split(",") if o.strip())]:
             names[name_key(form)] = canonical_text(shown)
     # "Tỉnh"/"Thành phố" before a name, and a dash in it, may take a word each.
-    return Places(names, max(key.count(" ") for key in names) + 3)
+    matched = [prefix + key for key in names for prefix in _LISTED_PREFIXES]
+    starts = frozenset(
+        " ".join(words[:end]) for key in matched if (words := key.split(" ")) for end in range(1, len(words) + 1)
+    )
+    return Places(names, max(key.count(" ") for key in names) + 3, starts)
 
 
 # ---------------------------------------------------------------- reading the text
@@ -316,7 +326,10 @@ def _listed_places(words: list[_Word], text: str) -> Iterable[str]:
             parts.append(fold(words[last].lower))  # syllables joined by "_", made spaces below
             if words[last].punctuation:
                 continue
-            name = listed.by_key(_SPACES.sub(" ", " ".join(parts).replace("_", " ")).strip())
+            key = _SPACES.sub(" ", " ".join(parts).replace("_", " ")).strip()
+            if key not in listed.starts:  # the words so far begin no listed name: more words will not
+                break
+            name = listed.by_key(key)
             if name:
                 found = (name, last)
         if found is not None:

@@ -87,14 +87,9 @@ def canonical_text(text: str) -> str:
 
     For NFC input the result has the same length, so character offsets into
     the stored article stay valid for highlighting.  Syllables are cached:
-    news text reuses a few thousand of them.  Each distinct word is looked at
-    once, and the text is rewritten only when one of them moves its tone.
+    news text reuses a few thousand of them.
     """
-    text = nfc(text)
-    moved = {word: fixed for word in set(WORD.findall(text)) if (fixed := canonical_syllable(word)) != word}
-    if not moved:  # text typed in one style, the canonical one: nothing to rewrite
-        return text
-    return WORD.sub(lambda match: moved.get(match.group(0), match.group(0)), text)
+    return WORD.sub(lambda match: canonical_syllable(match.group(0)), nfc(text))
 
 
 @lru_cache(maxsize=1 << 17)
