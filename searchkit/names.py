@@ -114,7 +114,7 @@ class Places:
     longest: int
     #: Every key :meth:`by_key` matches, and each of its first words: a key that is none of these
     #: cannot grow, a word at a time, into one that matches.
-    starts: frozenset[str] = frozenset()
+    starts: frozenset[str]
 
     def canonical(self, name: str) -> str | None:
         """The shown name of a listed place (any of its names, with or without ``Tỉnh``/``Thành phố``)."""
