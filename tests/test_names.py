@@ -61,6 +61,13 @@ def test_old_and_new_province_names_and_their_forms() -> None:
     assert listed.canonical("Hồ Chí Minh") is None  # also the name of a person: only with "Thành phố"
 
 
+def test_listed_names_of_several_words_are_found_word_by_word_without_a_noun_before_them() -> None:
+    # No "tỉnh" or "thành phố" before them: only the place list finds these, one word at a time,
+    # in the order the text names them (a dash of any kind inside the name).
+    found = extract("Đoàn công tác đến Hà Giang rồi về Bà Rịa – Vũng Tàu, sau đó ra Thừa Thiên Huế hôm qua.")
+    assert found.places == ["Hà Giang", "Bà Rịa - Vũng Tàu", "Huế"]
+
+
 def test_a_place_name_inside_a_longer_word_is_not_the_place() -> None:
     found = extract("Trận đấu trên sân Mỹ Đình; tranh tại Bảo tàng Mỹ thuật Việt Nam.")
     assert "Hoa Kỳ" not in found.places  # Mỹ alone is the United States
