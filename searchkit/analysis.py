@@ -56,6 +56,8 @@ def ends_sentence(gap: str, after: str) -> bool:
     full stop, ``!``, ``?`` or ``…`` then a space does when ``after`` opens
     with a capital, as a new sentence does.
     """
+    if gap == " ":  # between most syllables: nothing ends there
+        return False
     return "\n" in gap or (after[:1].isupper() and _SENTENCE_END.search(gap + " ") is not None)
 
 
@@ -169,8 +171,7 @@ def _syllable_records(
         compound_end = start_char + pieces[-1].end
         for syl in pieces:
             shown = syl.text.rstrip(".") or syl.text
-            gap = text[previous_end : syl.start]
-            after_break = pos > start_pos and gap != " " and ends_sentence(gap, syl.text)
+            after_break = pos > start_pos and ends_sentence(text[previous_end : syl.start], syl.text)
             previous_end = syl.end
             yield (
                 shown.lower() if lowercase else shown,

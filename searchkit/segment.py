@@ -146,10 +146,7 @@ class Segmenter:
         return rows
 
     def _attributes(self, word: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-        """A syllable's attributes in its own row, in the row after it (``-1:``) and before it (``+1:``)."""
-        known = self._known.get(word)
-        if known is not None:
-            return known
+        """A syllable's attributes in its own row, in the row after it (``-1:``) and before it (``+1:``), kept."""
         lower, upper, title = word.lower(), word.isupper(), word.istitle()
         own = ("bias", "word.lower():" + lower)
         own += ("word.isupper()",) * upper + ("word.istitle()",) * title + ("word.isdigit()",) * word.isdigit()

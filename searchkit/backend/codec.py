@@ -196,16 +196,10 @@ class CompactPositions(Positions):
         ranks_only: set[str] = set()
         kwargs = {**kwargs, "positions": True, "boosts": True}
         for token in tokens(value, analyzer, kwargs):
-            text, pos, boost, only_ranks = token.text, token.pos, token.boost, getattr(token, "ranks_only", False)
-            held = positions.get(text)
-            if held is None:
-                positions[text] = [pos]
-                weights[text] = 0.0 + boost
-            else:
-                held.append(pos)
-                weights[text] += boost
-            if only_ranks:
-                ranks_only.add(text)
+            positions.setdefault(token.text, []).append(token.pos)
+            weights[token.text] = weights.get(token.text, 0.0) + token.boost
+            if getattr(token, "ranks_only", False):
+                ranks_only.add(token.text)
         for text, held in positions.items():
             encoded = b"" if text in ranks_only else self.encode(held)
             yield text, len(held), weights[text] * self.field_boost, encoded
