@@ -66,6 +66,40 @@ def test_removed_files_are_removed_only_under_the_indexed_roots(seeds_copy: Path
     assert SEED_ENGINEERS not in [hit.id for hit in search(index_dir, "Trần Trung Hòa").hits]
 
 
+def test_a_fresh_process_searches_an_index_whose_newest_segment_has_removed_articles(
+    seeds_copy: Path, tmp_path: Path, searchkit_exe: Path
+) -> None:
+    """The start-up check of Whoosh's posting layout reads the newest segment's raw lists."""
+    index_dir = tmp_path / "ix"
+    index_paths([seeds_copy], index_dir, workers=1)
+    news = seeds_copy / "news"
+    news.mkdir()
+    others = [
+        "Giá vé máy bay giảm mạnh trong tháng này.",
+        "Các khách sạn ven biển kín phòng dịp cuối tuần.",
+        "Nhiều lễ hội được tổ chức dọc sông Hàn.",
+        "Ngành du lịch đặt mục tiêu một triệu lượt khách quốc tế.",
+    ]
+    for name, other in zip("abcd", others, strict=True):
+        (news / f"{name}.txt").write_text(f"Tin {name}\n\nĐà Nẵng đón khách trở lại. {other}", encoding="utf-8")
+    assert index_paths([seeds_copy], index_dir, workers=1).added == 4
+    (news / "a.txt").unlink()
+    assert index_paths([seeds_copy], index_dir, workers=1).removed == 1
+
+    result = subprocess.run(
+        [searchkit_exe, "search", "da nang don khach", "--index", str(index_dir), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    found = [hit["id"] for hit in json.loads(result.stdout)["hits"]]
+    assert sorted(hit for hit in found if hit.startswith("news/")) == [
+        "news/b.txt",
+        "news/c.txt",
+        "news/d.txt",
+    ]
+
+
 def test_full_rebuild(seeds_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
     index_paths([seeds_copy], index_dir, workers=1)
