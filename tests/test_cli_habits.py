@@ -298,3 +298,19 @@ def test_the_readme_python_example_runs(seeds_index: Path, tmp_path: Path) -> No
     assert lines[0] == "2 matches; by month: {'2020-07': 1}"
     assert lines[1].startswith("1 2020-07-31 Ngày 31/7, tại Hà Nội")
     assert lines[-1] == "2 articles in the index"
+
+
+def test_the_command_leaves_numpy_single_threaded_unless_the_user_says_otherwise() -> None:
+    """searchkit does no dense linear algebra: OpenBLAS's thread pool would only slow a cold search."""
+    probe = (
+        "import os, searchkit.cli, numpy\n"
+        "threads = [line.split()[1] for line in open('/proc/self/status') if line.startswith('Threads:')]\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], threads[0])"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    plain = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert plain.stdout.split() == ["1", "1"]
+    chosen = subprocess.run(
+        [sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True, text=True
+    )
+    assert chosen.stdout.split()[0] == "2"
