@@ -105,10 +105,27 @@ def fold(term: str) -> str:
     return strip_marks(term)
 
 
+class _StrippedCharacters(dict[int, str]):
+    """Each character without its marks (``đ`` as ``d``), worked out the first time it is met.
+
+    Decomposition is character by character and only reorders the marks it
+    drops, so mapping each character of a text equals stripping the whole
+    decomposed text; ``str.translate`` then does a body in one C loop.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        self[code] = stripped = stripped.replace("đ", "d").replace("Đ", "D")
+        return stripped
+
+
+_STRIPPED = _StrippedCharacters()
+
+
 def strip_marks(text: str) -> str:
     """Any text without diacritics, ``đ`` as ``d``: the folding a browser can repeat in one line."""
-    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    return nfc(stripped.replace("đ", "d").replace("Đ", "D"))
+    return nfc(text.translate(_STRIPPED))
 
 
 def has_diacritics(term: str) -> bool:

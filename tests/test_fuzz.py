@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from searchkit.errors import SearchkitError
 from searchkit.indexer import index_paths
 from searchkit.ingest import Limits, SkippedFile, discover, read_articles
+from searchkit.normalize import strip_marks
 from searchkit.search import Searcher, search
 
 from .conftest import SEED_MEETING, SEEDS
@@ -231,3 +232,22 @@ def test_an_index_that_took_fuzzed_files_stays_searchable(
     hits = search(index_dir, "bo cong an", limit=100).hits
     assert SEED_MEETING in [found for hit in hits for found in (hit.id, *hit.similar)]  # or folded under a fuzzed copy
     assert search(index_dir, "bão OR mưa OR tin").total >= 0
+
+
+_VIETNAMESE_PIECES = st.sampled_from(
+    [*"aăâeêioôơuưyđĐ hHoOnNgG.,1", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.lists(_VIETNAMESE_PIECES, max_size=60).map("".join),
+        st.lists(_VIETNAMESE_PIECES, max_size=60).map(lambda pieces: unicodedata.normalize("NFD", "".join(pieces))),
+    )
+)
+def test_stripping_marks_a_character_at_a_time_equals_stripping_the_decomposed_text(text: str) -> None:
+    decomposed = unicodedata.normalize("NFD", text)
+    whole = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d").replace("Đ", "D")
+    assert strip_marks(text) == unicodedata.normalize("NFC", whole)
