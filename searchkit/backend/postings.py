@@ -21,12 +21,14 @@ decoder with Whoosh's own matcher once per process.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import mmap
 import os
 import pickle
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -211,6 +213,10 @@ def pack(numbers: np.ndarray) -> bytes:
     return bytes((np.dtype(dtype).itemsize,)) + zlib.compress(numbers.astype(dtype).tobytes(), 6)
 
 
+#: What decoding a damaged term's bytes raises: zlib's checksum, an unknown width byte, a wrong length.
+_DAMAGED = (zlib.error, KeyError, IndexError, ValueError)
+
+
 def unpack(packed: bytes | memoryview) -> np.ndarray:
     """What :func:`pack` wrote, as int64."""
     dtype = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[packed[0]]
@@ -247,12 +253,49 @@ def _unpack_positions(packed: bytes | memoryview, count: int) -> tuple[np.ndarra
     return counts, flat - np.repeat(before, counts)
 
 
+def _staging(path: Path, part: str) -> Path:
+    """A file ``write_arrays`` builds ``path`` in: named after the writing process, which may be a search."""
+    return path.with_name(f"{path.name}.{os.getpid()}.{part}.tmp")
+
+
+def abandoned_staging(index_dir: Path) -> list[Path]:
+    """Staging files of array files whose writer is gone (killed mid-write): a run deletes them.
+
+    Searches write array files too, without the index's lock, so a file is
+    only abandoned once its process no longer runs (where the system can tell;
+    elsewhere, once it is an hour old).
+    """
+    found = []
+    for path in index_dir.glob(f"*{ARRAYS_SUFFIX}.*.tmp"):
+        pid = path.name.split(f"{ARRAYS_SUFFIX}.", 1)[1].split(".", 1)[0]  # MAIN_<segment>.skarrays.<pid>.blob.tmp
+        if not pid.isdigit() or _process_gone(int(pid), path):
+            found.append(path)
+    return found
+
+
+def _process_gone(pid: int, path: Path) -> bool:
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":  # os.kill would end the process there, not probe it
+        try:
+            return time.time() - path.stat().st_mtime > 3600
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
+
+
 def write_arrays(
     reader: SegmentReader, path: Path, text_fields: tuple[str, ...], facet_columns: dict[str, str]
 ) -> None:
     """Write the segment's array file to ``path``, atomically (a temporary file renamed into place)."""
     directory: dict[bytes, ArrayEntry] = {}
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary, head = _staging(path, "blob"), _staging(path, "head")
     try:
         with open(temporary, "wb") as blob:
             offset = 0
@@ -292,14 +335,14 @@ def write_arrays(
                 "blob_bytes": offset,
             }
         ).encode("utf-8")
-        with open(path.with_name(path.name + ".head.tmp"), "wb") as out:
+        with open(head, "wb") as out:
             out.write(_MAGIC + struct.pack("!I", len(header)) + header + columns + terms)
             with open(temporary, "rb") as blob:
                 while chunk := blob.read(1 << 20):
                     out.write(chunk)
-        os.replace(path.with_name(path.name + ".head.tmp"), path)
+        os.replace(head, path)
     finally:
-        for leftover in (temporary, path.with_name(path.name + ".head.tmp")):
+        for leftover in (temporary, head):
             leftover.unlink(missing_ok=True)
 
 
@@ -307,10 +350,27 @@ def _term_key(fieldname: str, text: str) -> bytes:
     return f"{fieldname}\x00{text}".encode()
 
 
+class UnusableArrays(ValueError):
+    """An array file that cannot be read (cut short, damaged, stale): a cache, rebuilt from its segment."""
+
+
+#: What opening an array file may raise when the file is missing or not one to use.
+UNUSABLE = (OSError, ValueError)
+
+
 class SegmentArrays:
-    """An opened array file: frequent terms' postings (memory-mapped) and the per-document columns."""
+    """An opened array file: frequent terms' postings (memory-mapped) and the per-document columns.
+
+    Opening checks the header and the checksum of the columns and the term
+    directory; a term's postings are checked when decoded (zlib's own checksum,
+    and the counts the directory holds).  A term that fails is read from the
+    segment's own blocks instead, and the file is removed so that the next
+    search or index run writes it again.
+    """
 
     def __init__(self, path: Path, reader: SegmentReader) -> None:
+        self.path = path
+        self.damaged = False
         with open(path, "rb") as handle:
             self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         try:
@@ -333,9 +393,9 @@ class SegmentArrays:
             ):
                 raise ValueError("array file does not match its segment")
             self.columns: DocColumns = pickle.loads(self._map[columns_start:terms_start])
-        except Exception:
+        except Exception as error:  # anything a damaged header or column block raises (struct, json, pickle)
             self._map.close()
-            raise
+            raise UnusableArrays(f"{path.name}: {error}") from error
         # The term directory is read in place: sorted keys ("field\0text", UTF-8) and an ArrayEntry's
         # numbers for each, found by binary search; unpickling a dict of them cost a cold search
         # 25 ms a segment at 20,000 articles.
@@ -349,23 +409,25 @@ class SegmentArrays:
         """(field, text) of every term kept here."""
         return [tuple(key.decode("utf-8").split("\x00", 1)) for key in self._keys.tolist()]  # type: ignore[misc]
 
-    def entry(self, fieldname: str, text: str) -> ArrayEntry | None:
-        """Where a term's arrays lie, or None when the term is not kept here."""
-        key = _term_key(fieldname, text)
-        at = int(np.searchsorted(self._keys, key))
-        if at == len(self._keys) or self._keys[at] != key:
-            return None
-        return ArrayEntry(*self._entries[at].tolist())
-
     def postings(self, fieldname: str, text: str) -> Postings | None:
+        """A frequent term's postings, or None when the term is not kept here (or its bytes are damaged)."""
         entry = self.entry(fieldname, text)
-        return None if entry is None else self._postings_at(entry)
+        if entry is None:
+            return None
+        try:
+            return self._postings_at(entry)
+        except _DAMAGED:
+            self._discard()
+            return None
 
     def _postings_at(self, entry: ArrayEntry) -> Postings:
         start = self._blob_start + entry.offset
         ids = np.cumsum(unpack(self._map[start : start + entry.ids_bytes]))
         start += entry.ids_bytes
-        return Postings(ids, unpack(self._map[start : start + entry.weights_bytes]).astype(np.float64))
+        weights = unpack(self._map[start : start + entry.weights_bytes]).astype(np.float64)
+        if len(ids) != entry.count or len(weights) != entry.count:
+            raise ValueError("postings of the wrong length")
+        return Postings(ids, weights)
 
     def positions(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray] | None:
         """A frequent shingle's (document of each occurrence, its position), or None when not kept here."""
@@ -373,8 +435,30 @@ class SegmentArrays:
         if entry is None or not entry.positions_bytes:
             return None
         start = self._blob_start + entry.offset + entry.ids_bytes + entry.weights_bytes
-        counts, flat = _unpack_positions(self._map[start : start + entry.positions_bytes], entry.count)
-        return np.repeat(self._postings_at(entry).ids, counts), flat
+        try:
+            counts, flat = _unpack_positions(self._map[start : start + entry.positions_bytes], entry.count)
+            if len(counts) != entry.count or len(flat) != counts.sum():
+                raise ValueError("positions of the wrong length")
+            return np.repeat(self._postings_at(entry).ids, counts), flat
+        except _DAMAGED:
+            self._discard()
+            return None
+
+    def entry(self, fieldname: str, text: str) -> ArrayEntry | None:
+        """Where a term's arrays lie, or None when the term is not kept here (or the file is damaged)."""
+        if self.damaged:
+            return None
+        key = _term_key(fieldname, text)
+        at = int(np.searchsorted(self._keys, key))
+        if at == len(self._keys) or self._keys[at] != key:
+            return None
+        return ArrayEntry(*self._entries[at].tolist())
+
+    def _discard(self) -> None:
+        """Stop reading this file and remove it: the next search or index run writes it again from the segment."""
+        self.damaged = True
+        with contextlib.suppress(OSError):  # a read-only index: its terms are read from the segment's blocks
+            self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         del self._entries, self._keys  # views of the map: it cannot close while they live
@@ -395,7 +479,7 @@ def ensure_arrays(
     path = arrays_path(index_dir, reader)
     try:
         return SegmentArrays(path, reader)
-    except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError):
+    except UNUSABLE:
         pass
     try:
         write_arrays(reader, path, text_fields, facet_columns)
@@ -425,7 +509,7 @@ class ArraysBeforeToc:
                 path = arrays_path(index_dir, reader)
                 try:
                     SegmentArrays(path, reader).close()
-                except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError):
+                except UNUSABLE:
                     write_arrays(reader, path, text_fields, fields.facet_columns())
             finally:
                 reader.close()

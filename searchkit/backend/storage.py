@@ -189,9 +189,13 @@ def remove_residue(ix: FileIndex, index_dir: Path) -> None:
     shutil.rmtree(index_dir / f"{INDEX_NAME}.tmp", ignore_errors=True)
     toc = ix._read_toc()
     clean_files(ix.storage, INDEX_NAME, toc.generation, toc.segments)
+    from searchkit.backend.postings import abandoned_staging  # numpy: only an index run gets here
+
     for pattern in (f"_{INDEX_NAME}_*.toc.*", "searchkit-*.tmp"):
         for staging in index_dir.glob(pattern):
             staging.unlink(missing_ok=True)
+    for staging in abandoned_staging(index_dir):
+        staging.unlink(missing_ok=True)
 
 
 @contextmanager
