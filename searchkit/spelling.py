@@ -37,7 +37,7 @@ def _typed_words(parsed: ParsedQuery) -> set[str]:
 
 
 def _in_index(searcher: Engine, folded: str) -> bool:
-    return any(searcher.doc_frequency(name, FOLDED_MARK + folded) for name in fields.text_fields())
+    return any(searcher.live_frequency(name, FOLDED_MARK + folded) for name in fields.text_fields())
 
 
 def _closest(searcher: Engine, word: str, marked: bool, neighbours: list[str]) -> str | None:
@@ -65,7 +65,7 @@ def _closest(searcher: Engine, word: str, marked: bool, neighbours: list[str]) -
         return None
 
     def frequency(term: str) -> int:
-        return sum(searcher.doc_frequency(name, term) for name in SUGGESTION_FIELDS)
+        return sum(searcher.live_frequency(name, term) for name in SUGGESTION_FIELDS)
 
     def rank(candidate: str) -> tuple[int, int, int, str]:
         folded = fold(candidate.removeprefix(FOLDED_MARK))
@@ -79,7 +79,7 @@ def _closest(searcher: Engine, word: str, marked: bool, neighbours: list[str]) -
 def _from_telex(searcher: Engine, typed: str) -> str | None:
     """The syllable ``typed`` makes as Telex keys, if the index has it."""
     syllable = from_telex(typed)
-    if syllable and any(searcher.doc_frequency(name, syllable) for name in SUGGESTION_FIELDS):
+    if syllable and any(searcher.live_frequency(name, syllable) for name in SUGGESTION_FIELDS):
         return syllable
     return None
 

@@ -183,9 +183,14 @@ class Engine:
         self.stats = stats
         self.average_length = stats.average_lengths()
 
+    def live_frequency(self, fieldname: str, text: str) -> int:
+        """Live documents holding the term: a removed article's words stay in its segment until a merge."""
+        return sum(int(np.count_nonzero(self.live[offset + p.ids])) for offset, p in self.postings(fieldname, text))
+
     def suggest(self, fieldname: str, text: str, limit: int, maxdist: int, prefix: int) -> list[str]:
-        """Whoosh's corrector: index terms within ``maxdist`` edits of ``text``."""
-        return list(self.searcher.suggest(fieldname, text, limit=limit, maxdist=maxdist, prefix=prefix))
+        """Whoosh's corrector: terms of live documents within ``maxdist`` edits of ``text``."""
+        found = self.searcher.suggest(fieldname, text, limit=limit, maxdist=maxdist, prefix=prefix)
+        return [term for term in found if self.live_frequency(fieldname, term)]
 
     def stored(self, docnum: int) -> dict[str, object]:
         return dict(self.searcher.stored_fields(docnum))
