@@ -262,6 +262,7 @@ def _apply(
     writer = open_writer(ix, index_dir, workers, total)
     try:
         written: dict[str, str] = {}
+        dropped: set[str] = set()
         for done, src in enumerate(plan.to_prepare):
             if on_progress:
                 on_progress("analysing", done, total)
@@ -271,10 +272,13 @@ def _apply(
             except SkippedFile as skipped:
                 limits.on_skip(src.path, str(skipped))
             else:
-                _write_file(writer, src, articles, plan, written, summary, limits.on_skip)
+                _write_file(writer, src, articles, plan, written, summary, limits.on_skip, dropped)
                 if len(summary.skipped) == skips_before:  # else read (and reported) again next run
                     plan.manifest[src.source] = plan.hashes[src.source]
                 summary.bytes_read += os.path.getsize(src.source)
+        for article_id in dropped - written.keys():  # an id may have moved to another file
+            writer.delete_by_term("id", article_id)
+            summary.removed += 1
         gone_sources = _gone_sources(plan)
         for number, source in enumerate(gone_sources):
             if on_progress:
@@ -302,8 +306,14 @@ def _write_file(
     written: dict[str, str],
     summary: IndexSummary,
     skip: Callable[[str, str], None],
+    dropped: set[str],
 ) -> None:
-    """Add or replace the articles of one file; drop its records that disappeared."""
+    """Add or replace the articles of one file; add to ``dropped`` the ids it no longer holds.
+
+    An article that moved here from another file is written again, so that
+    its source names this file; ids dropped here are deleted only once every
+    file is written (:func:`_apply`): another file may hold them now.
+    """
     produced: set[str] = set()
     for article in articles:
         if article.id in written:
@@ -312,7 +322,7 @@ def _write_file(
         written[article.id] = src.path
         produced.add(article.id)
         known = plan.indexed.get(article.id)
-        if known is not None and known.content_hash == article.content_hash:
+        if known is not None and known.content_hash == article.content_hash and known.source == src.source:
             summary.unchanged += 1
             continue
         fields = document_fields(article)
@@ -322,6 +332,4 @@ def _write_file(
         else:
             writer.update_document(**fields)  # type: ignore[attr-defined]
             summary.updated += 1
-    for stale in plan.by_source.get(src.source, set()) - produced:
-        writer.delete_by_term("id", stale)  # type: ignore[attr-defined]
-        summary.removed += 1
+    dropped.update(plan.by_source.get(src.source, set()) - produced)

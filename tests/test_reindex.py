@@ -100,6 +100,33 @@ def test_a_fresh_process_searches_an_index_whose_newest_segment_has_removed_arti
     ]
 
 
+@pytest.mark.parametrize("destination", ["a.jsonl", "z.jsonl"])  # read before and after the file it left
+def test_a_record_moved_to_another_file_is_kept_through_later_runs(tmp_path: Path, destination: str) -> None:
+    def record(article_id: str, body: str) -> str:
+        return json.dumps({"id": article_id, "title": f"Tin {article_id}", "body": body}, ensure_ascii=False)
+
+    folder, index_dir = tmp_path / "feeds", tmp_path / "ix"
+    folder.mkdir()
+    moved = record("r2", "Đà Nẵng đón khách trở lại sau mùa mưa bão.")
+    (folder / destination).write_text(record("r1", "Hà Nội khai mạc hội chợ sách mùa thu.") + "\n", encoding="utf-8")
+    (folder / "m.jsonl").write_text(moved + "\n", encoding="utf-8")
+    index_paths([folder], index_dir, workers=1)
+
+    with (folder / destination).open("a", encoding="utf-8") as out:
+        out.write(moved + "\n")  # the same record, word for word, now in another file
+    (folder / "m.jsonl").write_text(record("r3", "Cần Thơ mở lại chợ nổi Cái Răng.") + "\n", encoding="utf-8")
+    moved_run = index_paths([folder], index_dir, workers=1)
+    assert (moved_run.added, moved_run.updated, moved_run.removed) == (1, 1, 0)
+    assert [hit.id for hit in search(index_dir, "da nang don khach").hits] == ["r2"]
+
+    changed = record("r3", "Cần Thơ mở lại chợ nổi Cái Răng từ tuần sau.")
+    (folder / "m.jsonl").write_text(changed + "\n", encoding="utf-8")
+    later = index_paths([folder], index_dir, workers=1)  # the file r2 left changes again
+    assert (later.updated, later.removed) == (1, 0)
+    assert [hit.id for hit in search(index_dir, "da nang don khach").hits] == ["r2"]
+    assert stats(index_dir).articles == 3
+
+
 def test_full_rebuild(seeds_copy: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
     index_paths([seeds_copy], index_dir, workers=1)
