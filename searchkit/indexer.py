@@ -167,7 +167,12 @@ def _plan(
         by_source[known.source].add(article_id)
     old_manifest = {} if full else _load_manifest(index_dir)
     manifest = {source: digest for source, digest in old_manifest.items() if source in by_source}
-    files = list(discover(paths, on_skip=skip))
+    files: list[SourceFile] = []
+    listed: set[str] = set()
+    for src in discover(paths, on_skip=skip):
+        if src.source not in listed:  # a file under two of the given paths is indexed once, as first listed
+            listed.add(src.source)
+            files.append(src)
     to_prepare: list[SourceFile] = []
     hashes: dict[str, str] = {}
     for number, src in enumerate(files, start=1):

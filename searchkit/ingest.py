@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,12 +58,25 @@ class SourceFile:
     rel_id: str
 
     def file_hash(self) -> str:
-        """Hash of the file's bytes: what incremental indexing compares."""
+        """Hash of the file's bytes and of the id it is listed under: what incremental indexing compares.
+
+        The same file listed under another root (a folder above the one first
+        indexed) gives its articles other ids, so it is read again.
+        """
         digest = hashlib.blake2b(digest_size=16)
+        digest.update(self.rel_id.encode("utf-8") + b"\0")
         with open(self.source, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
+
+
+def _regular_or_missing(path: str) -> bool:
+    """False for a pipe, socket or device; a dangling link is reported when it is read."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 def _is_hidden(name: str) -> bool:
@@ -118,6 +132,9 @@ def discover(
                 full = os.path.join(folder, name)
                 if printable(full) != full:
                     skip(full, "file name is not valid UTF-8: rename the file")
+                    continue
+                if not _regular_or_missing(full):  # a pipe would block the run on its first read
+                    skip(full, "not a regular file (a pipe, socket or device)")
                     continue
                 rel = os.path.relpath(full, absolute)
                 yield SourceFile(
@@ -193,7 +210,7 @@ def read_articles(src: SourceFile, limits: Limits | None = None) -> list[Article
     suffix = Path(src.source).suffix.lower()
     records = suffix in JSON_SUFFIXES or suffix in JSONL_SUFFIXES
     data, cut = _read(src, None if records else limits.max_article_bytes * READ_FACTOR)
-    text = decode(data, complete=not cut)
+    text = "" if suffix in JSONL_SUFFIXES else decode(data, complete=not cut)
     skipped: list[str] = []
 
     def skip(where: str, reason: str) -> None:
@@ -203,7 +220,7 @@ def read_articles(src: SourceFile, limits: Limits | None = None) -> list[Article
     if suffix in JSON_SUFFIXES:
         articles = _json_articles(src, _json_records(text), skip)
     elif suffix in JSONL_SUFFIXES:
-        articles = _json_articles(src, _jsonl_records(text), skip)
+        articles = _json_articles(src, _jsonl_records_of(data), skip)
     elif suffix in HTML_SUFFIXES:
         articles = [_article(src, src.rel_id, _parse_html(text))]
     else:
@@ -256,6 +273,8 @@ def _json_records(text: str) -> list[tuple[int | None, object]]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise SkippedFile(f"invalid JSON at line {error.lineno}: {error.msg}") from None
+    except (ValueError, RecursionError) as error:
+        raise SkippedFile(f"unreadable JSON: {_json_limit(error)}") from None
     key = None
     if isinstance(data, dict):
         key = next((k for k in LIST_KEYS if isinstance(data.get(k), list)), None)
@@ -322,7 +341,34 @@ def _jsonl_records(text: str) -> list[tuple[int | None, object]]:
             records.append((number, json.loads(line)))
         except json.JSONDecodeError as error:
             records.append((number, BadRecord(f"invalid JSON line (column {error.colno}: {error.msg})")))
+        except (ValueError, RecursionError) as error:
+            records.append((number, BadRecord(f"unreadable JSON line: {_json_limit(error)}")))
     return records
+
+
+def _jsonl_records_of(data: bytes) -> list[tuple[int | None, object]]:
+    """The records of a JSON Lines file's bytes: a line that is not UTF-8 is one bad record, not a bad file."""
+    try:
+        return _jsonl_records(decode(data))
+    except SkippedFile:
+        if b"\x00" in data or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise  # binary, or UTF-16 whose lines are not split at a newline byte
+    records: list[tuple[int | None, object]] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            line = decode(raw)
+        except SkippedFile as error:
+            records.append((number, BadRecord(str(error))))
+            continue
+        records.extend((number, record) for _, record in _jsonl_records(line))
+    return records
+
+
+def _json_limit(error: ValueError | RecursionError) -> str:
+    """What a limit of Python's JSON reader met: a number of thousands of digits, or values nested too deep."""
+    if isinstance(error, RecursionError):
+        return "values nested too deeply"
+    return "a number too long to read" if "digits" in str(error) else str(error).splitlines()[0]
 
 
 def _kind(value: object) -> str:

@@ -1,6 +1,7 @@
 """Files to articles: the seeds field by field, other formats, encodings, bad files."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,39 @@ def test_a_json_record_over_the_limit_is_cut_and_names_its_id(tmp_path: Path) ->
     assert text_size(big) <= 4096 and small.body == "x"
     assert [where for where, _ in warned] == [f"{path} (big)"]
     assert f"(it has {(len('Dài'.encode()) + len(records[0]['body'].encode())) / 2**20:.3g} MB;" in warned[0][1]
+
+
+def test_json_values_beyond_the_readers_limits_skip_their_record_or_file_only(tmp_path: Path) -> None:
+    good = [json.dumps({"id": n, "title": f"Tin {n}", "body": "Nội dung."}, ensure_ascii=False) for n in (1, 2)]
+    huge = '{"id": ' + "9" * 5000 + ', "title": "t", "body": "x"}'
+    deep = '{"id": "d", "title": "t", "body": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join([good[0], huge, deep, good[1]]) + "\n", encoding="utf-8")
+    articles, skipped, _ = _read(feed)
+    assert [a.id for a in articles] == ["1", "2"]
+    assert skipped == [
+        (f"{feed}:2", "unreadable JSON line: a number too long to read"),
+        (f"{feed}:3", "unreadable JSON line: values nested too deeply"),
+    ]
+    export = tmp_path / "export.json"
+    export.write_text('[{"title": "t", "body": "x", "date": ' + "1" * 5000 + "}]", encoding="utf-8")
+    with pytest.raises(SkippedFile, match="unreadable JSON: a number too long to read"):
+        _read(export)
+
+
+def test_a_json_line_that_is_not_utf8_is_one_bad_record(tmp_path: Path) -> None:
+    good = [json.dumps({"id": n, "title": f"Tin {n}", "body": "Nội dung."}, ensure_ascii=False) for n in (1, 2)]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(good[0].encode() + b'\n{"id": 3, "title": "\xff\xfe"}\n' + good[1].encode() + b"\n")
+    articles, skipped, _ = _read(feed)
+    assert [a.id for a in articles] == ["1", "2"]
+    assert skipped == [(f"{feed}:2", "not UTF-8 text (byte 0xff at offset 20)")]
+
+
+def test_a_named_pipe_in_a_folder_is_skipped_not_waited_on(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Tin một\n\nNội dung.", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.txt")
+    skipped: list[tuple[str, str]] = []
+    found = list(discover([str(tmp_path)], on_skip=lambda where, why: skipped.append((where, why))))
+    assert [src.rel_id for src in found] == ["a.txt"]
+    assert skipped == [(str(tmp_path / "pipe.txt"), "not a regular file (a pipe, socket or device)")]

@@ -379,3 +379,28 @@ def test_watch_picks_up_new_files_and_stops_cleanly(seeds_copy: Path, tmp_path: 
     assert "Traceback" not in err
     assert "stopped watching" in err
     assert stats(index_dir).articles == 3
+
+
+def test_indexing_a_folder_above_the_first_one_keeps_both_articles_that_share_a_name(tmp_path: Path) -> None:
+    """Under the wider folder the first file's id changes (``sub/a.txt``): it is read again, not kept as ``a.txt``."""
+    outer, index_dir = tmp_path / "news", tmp_path / "ix"
+    (outer / "sub").mkdir(parents=True)
+    (outer / "sub" / "a.txt").write_text("Bài một\n\nHội An đón khách dịp lễ hội đèn lồng.", encoding="utf-8")
+    index_paths([outer / "sub"], index_dir, workers=1)
+    (outer / "a.txt").write_text("Bài hai\n\nSa Pa đón tuyết rơi lần đầu trong năm.", encoding="utf-8")
+    wider = index_paths([outer], index_dir, workers=1)
+    assert (wider.added, wider.removed) == (1, 0)
+    assert stats(index_dir).articles == 2
+    assert [hit.id for hit in search(index_dir, "hoi an den long").hits] == ["sub/a.txt"]
+    assert [hit.id for hit in search(index_dir, "sa pa tuyet").hits] == ["a.txt"]
+
+
+def test_a_file_under_two_of_the_given_paths_is_indexed_once(tmp_path: Path) -> None:
+    outer, index_dir = tmp_path / "news", tmp_path / "ix"
+    (outer / "sub").mkdir(parents=True)
+    (outer / "sub" / "a.txt").write_text("Bài một\n\nHội An đón khách dịp lễ hội đèn lồng.", encoding="utf-8")
+    first = index_paths([outer, outer, outer / "sub"], index_dir, workers=1)
+    assert (first.added, first.skipped) == (1, [])
+    again = index_paths([outer, outer], index_dir, workers=1)
+    assert (again.added, again.unchanged) == (0, 1)
+    assert [hit.id for hit in search(index_dir, "hoi an").hits] == ["sub/a.txt"]
