@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -28,6 +29,17 @@ from searchkit.ingest import DEFAULT_MAX_ARTICLE_BYTES, MB
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click's ``FloatRange`` without ``nan`` and ``inf``, which pass its comparisons."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
 
 DEFAULT_INDEX = "index"
 INDEX_ENV = "SEARCHKIT_INDEX"
@@ -185,14 +197,14 @@ def _check_text_argument(text: str) -> str:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: one per core).")
 @click.option(
     "--wait",
-    type=click.FloatRange(min=0),
+    type=FiniteFloatRange(min=0),
     default=0.0,
     show_default=True,
     help="Seconds to wait for another index run to finish.",
 )
 @click.option(
     "--max-article-mb",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=DEFAULT_MAX_ARTICLE_BYTES / MB,
     show_default=True,
     help="Articles with more text than this many MB are indexed up to it, cut at a word, with a warning.",
@@ -203,7 +215,7 @@ def _check_text_argument(text: str) -> str:
     "--debounce",
     "--interval",
     "debounce",
-    type=click.FloatRange(min=0.05),
+    type=FiniteFloatRange(min=0.05),
     default=0.5,
     show_default=True,
     help="With --watch: index once no file has changed for this many seconds.",

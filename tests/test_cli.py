@@ -236,3 +236,14 @@ def test_variants_through_the_installed_command(seeds_index: Path, searchkit_exe
         )
         assert found.returncode == 0, found.stderr
         assert json.loads(found.stdout)["hits"][0]["id"] == SEED_MEETING, query
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--max-article-mb", "nan"), ("--max-article-mb", "inf"), ("--wait", "nan"), ("--debounce", "inf")],
+)
+def test_numbers_that_are_not_finite_are_usage_errors(tmp_path: Path, option: str, value: str) -> None:
+    result = CliRunner().invoke(cli, ["index", str(SEEDS), "--index", str(tmp_path / "ix"), option, value])
+    assert result.exit_code == 2
+    assert f"{value!r} is not a finite number" in result.output
+    assert not (tmp_path / "ix").exists()
