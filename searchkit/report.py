@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateError, TemplateSyntaxError
 
 from searchkit import __version__
 from searchkit.api import Index
@@ -88,6 +88,17 @@ class Site:
         entry = self.listed.setdefault(article.id, Listed(article, terms))
         if all(back["href"] != href for back in entry.back):
             entry.back.append({"label": label, "href": href})
+
+
+class TemplateProblem(SearchkitError):
+    """A template of the user's ``--templates`` folder fails to compile or to render."""
+
+    exit_code = 2
+
+    def __init__(self, folder: Path, error: TemplateError) -> None:
+        where = f"{error.name or '?'}, line {error.lineno}" if isinstance(error, TemplateSyntaxError) else ""
+        place = f" ({where})" if where else ""
+        super().__init__(f"template error in {folder}{place}: {error.message or error}")
 
 
 def template_folders(user_dir: Path | None = None) -> list[Path]:
@@ -377,13 +388,18 @@ def write_report(
     env = environment(folders)
     env.globals.update(version=__version__, month_label=month_label, facet_label=facet_label)
     site = Site()
-    with Index(index_dir) as index:
-        sections = [_section(index, site, number, text, limit) for number, text in enumerate(queries, start=1)]
-        if archive:
-            _archive(index, site, env, per_page)
-        signatures = index.signatures()
-    site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
-    find, postings = _article_pages(site, env, signatures)
+    try:
+        with Index(index_dir) as index:
+            sections = [_section(index, site, number, text, limit) for number, text in enumerate(queries, start=1)]
+            if archive:
+                _archive(index, site, env, per_page)
+            signatures = index.signatures()
+        site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
+        find, postings = _article_pages(site, env, signatures)
+    except TemplateError as error:
+        if template_dir is None:
+            raise  # the packaged templates: searchkit's own bug
+        raise TemplateProblem(template_dir, error) from None
     _publish(site, (find, postings), folders, out_dir, index_dir, force)
     return Written(out_dir, len(site.pages))
 

@@ -356,3 +356,25 @@ def test_postings_grouped_by_blocks_of_articles_equal_all_at_once(seeds_index: P
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(findindex, "BLOCK_WORDS", 10)  # a block per article
         assert postings() == whole
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        ("{% for %}", "(index.html, line 1): Expected an expression"),
+        ("{{ undefined_var.foo }}", "'undefined_var' is undefined"),
+    ],
+)
+def test_a_broken_user_template_is_named_in_one_line_with_exit_2(
+    seeds_index: Path, tmp_path: Path, template: str, said: str
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "index.html").write_text(template, encoding="utf-8")
+    out = tmp_path / "site"
+    args = ["report", "bao", "-o", str(out), "--templates", str(folder), "--index", str(seeds_index)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: template error in {folder}")
+    assert said in result.output and result.output.count("\n") == 1
+    assert sorted(tmp_path.iterdir()) == [folder]  # no site, no half-built folder beside it
