@@ -11,6 +11,7 @@ import functools
 import json
 import math
 import os
+import select
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -119,6 +120,11 @@ def exit_codes(runtime: int = 1) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return command(*args, **kwargs)
+            except BrokenPipeError:
+                if not _stdout_closed():
+                    raise  # another pipe (an indexing worker's): a real failure
+                _discard_stdout()  # the reader stopped reading (`| head`): done, as rg takes it
+                return 0
             except SearchkitError as error:
                 raise _click_error(str(error), max(error.exit_code, runtime)) from None
             except click.ClickException as error:
@@ -134,6 +140,23 @@ def exit_codes(runtime: int = 1) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _stdout_closed() -> bool:
+    """True when nothing reads standard output any more (its pipe reports an error)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or no real stdout (tests)
+        return False
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so that the exit's flush cannot fail on the closed pipe."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
 
 
 def _click_error(message: str, exit_code: int) -> click.ClickException:

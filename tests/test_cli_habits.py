@@ -314,3 +314,19 @@ def test_the_command_leaves_numpy_single_threaded_unless_the_user_says_otherwise
         [sys.executable, "-c", probe], env={**env, "OPENBLAS_NUM_THREADS": "2"}, capture_output=True, text=True
     )
     assert chosen.stdout.split()[0] == "2"
+
+
+@pytest.mark.parametrize("command", ["analyze", "search"])
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_exit_0(
+    seeds_index: Path, searchkit_exe: Path, command: str
+) -> None:
+    """As rg does under `| head`: the output was wanted and given; no error line, no exit 1 ("nothing found")."""
+    many = " ".join(["Bộ Công an điều tra vụ việc tại Hà Nội."] * 400)  # far more output than a pipe holds
+    args = [command, many] if command == "analyze" else [command, "bo cong an", "--index", str(seeds_index)]
+    args += [] if command == "analyze" else ["--format", "json", "--facet", "name"]
+    process = subprocess.Popen([searchkit_exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before anything is read
+    error = process.stderr.read()
+    assert process.wait() == 0
+    assert error == b""
