@@ -8,6 +8,7 @@ report shape them without knowing Whoosh.  Snippets are lists of
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -225,17 +226,31 @@ class Searcher:
         return SearchResults(text, ranked.total, page, limit, hits, ranked.facets, words_matched, suggestion, stories)
 
     def get(self, article_id: str) -> StoredArticle:
-        """The stored article with ``article_id``, or the one whose path (as ``search`` prints it) is that."""
-        docnum = self.engine.document_number("id", article_id)
-        if docnum is None:
-            docnum = self.engine.document_number("path", article_id)
-        if docnum is None and os.path.exists(article_id):
-            docnum = self.engine.document_number("source", os.path.abspath(article_id))
+        """The stored article with ``article_id``, or the one whose path (as ``search`` prints it) is that.
+
+        A name typed composed (NFC) also finds a file named decomposed (NFD, as
+        macOS writes names), and the other way round.
+        """
+        docnum = None
+        for spelling in dict.fromkeys(
+            [article_id, *(unicodedata.normalize(form, article_id) for form in ("NFC", "NFD"))]
+        ):
+            docnum = self._document_number(spelling)
+            if docnum is not None:
+                break
         if docnum is None:
             raise ArticleNotFound(article_id)
         article = StoredArticle.from_stored(self.engine.stored(docnum))
         article.names = {name: self.engine.facet_of(name, docnum) for name in fields.multi_valued_facets()}
         return article
+
+    def _document_number(self, article_id: str) -> int | None:
+        docnum = self.engine.document_number("id", article_id)
+        if docnum is None:
+            docnum = self.engine.document_number("path", article_id)
+        if docnum is None and os.path.exists(article_id):
+            docnum = self.engine.document_number("source", os.path.abspath(article_id))
+        return docnum
 
     def articles(self) -> Iterator[StoredArticle]:
         """Every live article, newest first, undated last."""

@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,25 @@ def test_show_takes_the_path_search_prints(seeds_index: Path, searchkit_exe: Pat
         )
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["path"] == path
+
+
+def test_show_finds_a_decomposed_file_name_typed_composed(tmp_path: Path, searchkit_exe: Path) -> None:
+    """macOS writes names decomposed (NFD); a name typed on a keyboard, or copied from a page, is composed."""
+    folder = tmp_path / "tin"
+    folder.mkdir()
+    name = unicodedata.normalize("NFD", "Hội nghị.txt")
+    (folder / name).write_text("Hội nghị tổng kết\n\nBộ Công an tổ chức hội nghị tổng kết.", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    assert run("index", str(folder), "--index", str(index_dir)).exit_code == 0
+    for typed in (
+        unicodedata.normalize("NFC", "Hội nghị.txt"),
+        str(folder / unicodedata.normalize("NFC", "Hội nghị.txt")),
+    ):
+        done = subprocess.run(
+            [searchkit_exe, "show", typed, "--json", "--index", str(index_dir)], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["title"] == "Hội nghị tổng kết"
 
 
 def test_articles_that_share_a_file_print_their_id(tmp_path: Path) -> None:
