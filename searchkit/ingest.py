@@ -435,10 +435,13 @@ def _record_article(src: SourceFile, record: object, number: int) -> Article:
 def _json_articles(src: SourceFile, records: list[tuple[int | None, object]], skip: Report) -> list[Article]:
     articles = []
     for number, (line, record) in enumerate(records, start=1):
+        where = f"{src.path}:{line}" if line else f"{src.path}#{number}"
         try:
             articles.append(_record_article(src, record, number))
         except BadRecord as bad:
-            skip(f"{src.path}:{line}" if line else f"{src.path}#{number}", str(bad))
+            skip(where, str(bad))
+        except RecursionError:  # values nested deeper than Python recurses (the JSON reader took them)
+            skip(where, "values nested too deeply")
     return articles
 
 

@@ -317,3 +317,18 @@ def test_a_named_pipe_in_a_folder_is_skipped_not_waited_on(tmp_path: Path) -> No
     found = list(discover([str(tmp_path)], on_skip=lambda where, why: skipped.append((where, why))))
     assert [src.rel_id for src in found] == ["a.txt"]
     assert skipped == [(str(tmp_path / "pipe.txt"), "not a regular file (a pipe, socket or device)")]
+
+
+def test_a_record_the_json_reader_took_but_nested_deeper_than_python_recurses_is_skipped() -> None:
+    """Python 3.12+ parses JSON nested a few thousand deep; reading such a record must not end the run."""
+    from searchkit.ingest import SourceFile, _json_articles
+
+    nested: object = "x"
+    for _ in range(5000):
+        nested = [nested]
+    records = [(1, {"id": "a", "title": "Tin", "body": "Nội dung."}), (2, {"id": "d", "title": "t", "body": [nested]})]
+    skipped: list[tuple[str, str]] = []
+    src = SourceFile("feed.jsonl", "/feeds/feed.jsonl", "/feeds", "feed.jsonl")
+    articles = _json_articles(src, records, lambda where, why: skipped.append((where, why)))
+    assert [a.id for a in articles] == ["a"]
+    assert skipped == [("feed.jsonl:2", "values nested too deeply")]
