@@ -124,7 +124,7 @@ def exit_codes(runtime: int = 1) -> Callable[[F], F]:
                 if not _stdout_closed():
                     raise  # another pipe (an indexing worker's): a real failure
                 _discard_stdout()  # the reader stopped reading (`| head`): done, as rg takes it
-                return 0
+                return click.get_current_context().meta.get(EXIT_IF_OUTPUT_CLOSED, 0)
             except SearchkitError as error:
                 raise _click_error(str(error), max(error.exit_code, runtime)) from None
             except click.ClickException as error:
@@ -142,12 +142,23 @@ def exit_codes(runtime: int = 1) -> Callable[[F], F]:
     return decorate
 
 
+#: Where a command leaves the exit code it ends with, before it prints: kept when its reader goes away.
+EXIT_IF_OUTPUT_CLOSED = "searchkit.exit_code"
+
+
+def exit_code_before_output(code: int) -> int:
+    """Record the exit code the command will return, so that a reader going away (`| head`) does not change it."""
+    click.get_current_context().meta[EXIT_IF_OUTPUT_CLOSED] = code
+    return code
+
+
 def _stdout_closed() -> bool:
     """True when nothing reads standard output any more (its pipe reports an error)."""
     try:
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poller.poll(0))
+        # Linux reports a pipe without a reader as an error, macOS and sockets as hung up
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
     except (AttributeError, OSError, ValueError):  # no poll (Windows), or no real stdout (tests)
         return False
 
@@ -282,7 +293,10 @@ def index_command(
     summary = run_index(
         list(paths), index_dir, full=full, workers=workers, wait=wait, quiet=quiet, max_article_mb=max_article_mb
     )
-    return 1 if summary.skipped else 0
+    code = exit_code_before_output(1 if summary.skipped else 0)
+    if not quiet:
+        click.echo(summary.line())
+    return code
 
 
 # ---------------------------------------------------------------- search
@@ -376,6 +390,7 @@ def search_command(
             facets=bool(facets) and not quiet,
             fold=fold and not quiet,
         )
+    code = exit_code_before_output(0 if results.total else 1)
     if not quiet:
         scored = sort == "relevance"
         if output_format == "json":
@@ -386,7 +401,7 @@ def search_command(
             click.echo(render.results_csv(results, scored=scored), nl=False)
         else:
             click.echo(render.results_text(results, scored=scored, facets=facets), color=use_color(color))
-    return 0 if results.total else 1
+    return code
 
 
 # ---------------------------------------------------------------- show

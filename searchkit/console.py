@@ -69,7 +69,7 @@ def run_index(
     quiet: bool = False,
     max_article_mb: float = DEFAULT_MAX_ARTICLE_MB,
 ) -> IndexSummary:
-    """One indexing run with the terminal's progress bar and summary line."""
+    """One indexing run with the terminal's progress bar; the caller prints ``summary.line()``."""
 
     def on_skip(path: str, reason: str) -> None:
         click.echo(f"skipped {shown(path)}: {reason}", err=True)
@@ -94,8 +94,6 @@ def run_index(
             on_warning=on_warning,
             max_article_mb=max_article_mb,
         )
-    if not quiet:
-        click.echo(summary.line())
     return summary
 
 
@@ -153,7 +151,7 @@ def watch_paths(
             yield_on_timeout=True,
         ):
             if pending or changes:
-                run_index(
+                summary = run_index(
                     paths,
                     index_dir,
                     workers=workers,
@@ -161,6 +159,8 @@ def watch_paths(
                     quiet=quiet,
                     max_article_mb=max_article_mb,
                 )
+                if not quiet:
+                    click.echo(summary.line())
                 pending = False
     except KeyboardInterrupt:
         if not quiet:

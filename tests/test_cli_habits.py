@@ -336,17 +336,27 @@ def test_the_command_leaves_numpy_single_threaded_unless_the_user_says_otherwise
     assert chosen.stdout.split()[0] == "2"
 
 
-@pytest.mark.parametrize("command", ["analyze", "search"])
-def test_a_reader_that_stops_reading_ends_the_command_quietly_with_exit_0(
-    seeds_index: Path, searchkit_exe: Path, command: str
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["analyze", " ".join(["Bộ Công an điều tra vụ việc tại Hà Nội."] * 400)], 0),  # more than a pipe holds
+        (["search", "bo cong an", "--format", "json", "--facet", "name"], 0),
+        (["search", "xyzzy"], 1),  # "No articles match": still "nothing matched"
+        (["index", "{bad}"], 1),  # a file skipped: still says so
+    ],
+)
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_its_own_exit_code(
+    seeds_index: Path, searchkit_exe: Path, tmp_path: Path, args: list[str], code: int
 ) -> None:
-    """As rg does under `| head`: the output was wanted and given; no error line, no exit 1 ("nothing found")."""
-    many = " ".join(["Bộ Công an điều tra vụ việc tại Hà Nội."] * 400)  # far more output than a pipe holds
-    args = [command, many] if command == "analyze" else [command, "bo cong an", "--index", str(seeds_index)]
-    args += [] if command == "analyze" else ["--format", "json", "--facet", "name"]
+    """As rg under `| head`: no error line, and the exit code the command would have had (not click's 1)."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.txt").write_bytes(b"\x00\x01binary")
+    index_dir = tmp_path / "ix" if args[0] == "index" else seeds_index
+    args = [arg.format(bad=bad) for arg in args] + (["--index", str(index_dir)] if args[0] != "analyze" else [])
     process = subprocess.Popen([searchkit_exe, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # before anything is read
-    error = process.stderr.read()
-    assert process.wait() == 0
-    assert error == b""
+    error = process.stderr.read().decode()
+    assert process.wait() == code
+    assert error == ("" if args[0] != "index" else f"skipped {bad / 'x.txt'}: binary file (contains NUL bytes)\n")
