@@ -95,10 +95,25 @@ class TemplateProblem(SearchkitError):
 
     exit_code = 2
 
-    def __init__(self, folder: Path, error: TemplateError) -> None:
-        where = f"{error.name or '?'}, line {error.lineno}" if isinstance(error, TemplateSyntaxError) else ""
-        place = f" ({where})" if where else ""
-        super().__init__(f"template error in {folder}{place}: {error.message or error}")
+    def __init__(self, folder: Path, error: Exception, where: tuple[str, int] | None) -> None:
+        if isinstance(error, TemplateSyntaxError):
+            where = (error.name or "?", error.lineno)
+        place = f" ({where[0]}, line {where[1]})" if where else ""
+        message = error.message if isinstance(error, TemplateError) and error.message else f"{error}"
+        kind = "" if isinstance(error, TemplateError) else f"{type(error).__name__}: "
+        super().__init__(f"template error in {folder}{place}: {kind}{message}")
+
+
+def _template_line(error: BaseException, folder: Path) -> tuple[str, int] | None:
+    """The template of ``folder`` (its name and line) running when ``error`` was raised, the innermost one."""
+    root, found = folder.resolve(), None
+    traceback = error.__traceback__
+    while traceback is not None:
+        path = Path(traceback.tb_frame.f_code.co_filename).resolve()
+        if path.is_relative_to(root):
+            found = (path.relative_to(root).as_posix(), traceback.tb_lineno)
+        traceback = traceback.tb_next
+    return found
 
 
 def template_folders(user_dir: Path | None = None) -> list[Path]:
@@ -396,10 +411,11 @@ def write_report(
             signatures = index.signatures()
         site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
         find, postings = _article_pages(site, env, signatures)
-    except TemplateError as error:
-        if template_dir is None:
-            raise  # the packaged templates: searchkit's own bug
-        raise TemplateProblem(template_dir, error) from None
+    except Exception as error:
+        where = _template_line(error, template_dir) if template_dir is not None else None
+        if template_dir is None or not (where or isinstance(error, TemplateError)):
+            raise  # the packaged templates or searchkit's code: searchkit's own bug
+        raise TemplateProblem(template_dir, error, where) from None
     _publish(site, (find, postings), folders, out_dir, index_dir, force)
     return Written(out_dir, len(site.pages))
 

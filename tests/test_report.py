@@ -362,7 +362,8 @@ def test_postings_grouped_by_blocks_of_articles_equal_all_at_once(seeds_index: P
     ("template", "said"),
     [
         ("{% for %}", "(index.html, line 1): Expected an expression"),
-        ("{{ undefined_var.foo }}", "'undefined_var' is undefined"),
+        ("{{ undefined_var.foo }}", "(index.html, line 1): 'undefined_var' is undefined"),
+        ("<p>\n{{ 1 // 0 }}", "(index.html, line 2): ZeroDivisionError: integer division or modulo by zero"),
     ],
 )
 def test_a_broken_user_template_is_named_in_one_line_with_exit_2(
