@@ -103,6 +103,16 @@ def print_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+#: Where a command leaves the exit code it ends with, before it prints: kept when its reader goes away.
+EXIT_IF_OUTPUT_CLOSED = "searchkit.exit_code"
+
+
+def exit_code_before_output(code: int) -> int:
+    """Record the exit code the command will return, so that a reader going away (`| head`) does not change it."""
+    click.get_current_context().meta[EXIT_IF_OUTPUT_CLOSED] = code
+    return code
+
+
 def errors_as_exit_codes(command: F) -> F:
     """Turn library errors into click errors with the right exit code (1 runtime, 2 usage)."""
     return exit_codes()(command)
@@ -140,16 +150,6 @@ def exit_codes(runtime: int = 1) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-#: Where a command leaves the exit code it ends with, before it prints: kept when its reader goes away.
-EXIT_IF_OUTPUT_CLOSED = "searchkit.exit_code"
-
-
-def exit_code_before_output(code: int) -> int:
-    """Record the exit code the command will return, so that a reader going away (`| head`) does not change it."""
-    click.get_current_context().meta[EXIT_IF_OUTPUT_CLOSED] = code
-    return code
 
 
 def _stdout_closed() -> bool:

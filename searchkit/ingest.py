@@ -71,6 +71,9 @@ class SourceFile:
         return digest.hexdigest()
 
 
+NOT_REGULAR = "not a regular file (a pipe, socket or device)"
+
+
 def _regular_or_missing(path: str) -> bool:
     """False for a pipe, socket or device; a dangling link is reported when it is read."""
     try:
@@ -124,6 +127,9 @@ def discover(
             else:
                 yield SourceFile(given_str, absolute, absolute, os.path.basename(absolute))
             continue
+        if not os.path.isdir(absolute) and not _regular_or_missing(absolute):
+            skip(absolute, NOT_REGULAR)
+            continue
         for folder, dirnames, filenames in os.walk(absolute, onerror=unlistable):
             dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
             for name in sorted(filenames):
@@ -134,7 +140,7 @@ def discover(
                     skip(full, "file name is not valid UTF-8: rename the file")
                     continue
                 if not _regular_or_missing(full):  # a pipe would block the run on its first read
-                    skip(full, "not a regular file (a pipe, socket or device)")
+                    skip(full, NOT_REGULAR)
                     continue
                 rel = os.path.relpath(full, absolute)
                 yield SourceFile(

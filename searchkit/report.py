@@ -412,9 +412,11 @@ def write_report(
         site.pages["index.html"] = env.get_template("index.html").render(sections=sections, archive=archive, root="")
         find, postings = _article_pages(site, env, signatures)
     except Exception as error:
-        where = _template_line(error, template_dir) if template_dir is not None else None
-        if template_dir is None or not (where or isinstance(error, TemplateError)):
-            raise  # the packaged templates or searchkit's code: searchkit's own bug
+        if template_dir is None:
+            raise  # the packaged templates: searchkit's own bug
+        where = _template_line(error, template_dir)
+        if where is None and not isinstance(error, TemplateError):
+            raise  # raised by searchkit's code, not while the user's template ran
         raise TemplateProblem(template_dir, error, where) from None
     _publish(site, (find, postings), folders, out_dir, index_dir, force)
     return Written(out_dir, len(site.pages))

@@ -317,6 +317,8 @@ def test_a_named_pipe_in_a_folder_is_skipped_not_waited_on(tmp_path: Path) -> No
     found = list(discover([str(tmp_path)], on_skip=lambda where, why: skipped.append((where, why))))
     assert [src.rel_id for src in found] == ["a.txt"]
     assert skipped == [(str(tmp_path / "pipe.txt"), "not a regular file (a pipe, socket or device)")]
+    assert list(discover([str(tmp_path / "pipe.txt")], on_skip=lambda where, why: skipped.append((where, why)))) == []
+    assert skipped[1:] == [(str(tmp_path / "pipe.txt"), "not a regular file (a pipe, socket or device)")]
 
 
 def test_a_record_the_json_reader_took_but_nested_deeper_than_python_recurses_is_skipped() -> None:
